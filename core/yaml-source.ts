@@ -1,0 +1,152 @@
+import { readFileSync, statSync } from "node:fs";
+import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from "yaml";
+import { makeDiagnostic, START_OF_FILE, type Diagnostic, type SourceRange } from "./diagnostics.ts";
+import type { MessageParams } from "./messages.ts";
+
+/** Dengta files are small; anything this large is a mistake or an attack. */
+export const MAX_FILE_BYTES = 8 * 1024 * 1024;
+const MAX_ALIASES = 100;
+
+/** A parsed YAML file that remembers where every value came from. */
+export interface YamlSource {
+  file: string;
+  text: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  /** Plain data; undefined when the YAML could not be parsed. */
+  value: unknown;
+}
+
+export type Loaded<T> = { ok: true; value: T; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
+
+export function readYamlFile(file: string): Loaded<YamlSource> {
+  let bytes: Buffer;
+  try {
+    const size = statSync(file).size;
+    if (size > MAX_FILE_BYTES) return refuse(file, "file-too-large", { bytes: size, limit: MAX_FILE_BYTES });
+    bytes = readFileSync(file);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    return refuse(file, "file-unreadable", { reason });
+  }
+  return parseYamlBytes(file, bytes);
+}
+
+export function parseYamlBytes(file: string, bytes: Uint8Array): Loaded<YamlSource> {
+  if (bytes.length > MAX_FILE_BYTES) return refuse(file, "file-too-large", { bytes: bytes.length, limit: MAX_FILE_BYTES });
+  if (bytes.includes(0)) return refuse(file, "not-text", { reason: "it contains NUL bytes" });
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    return refuse(file, "not-text", { reason: "it is not valid UTF-8" });
+  }
+  return parseYamlText(file, text);
+}
+
+export function parseYamlText(file: string, text: string): Loaded<YamlSource> {
+  if (text.trim() === "") return refuse(file, "empty-file", {});
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  const source: YamlSource = { file, text, doc, lines, value: undefined };
+  const diagnostics = doc.errors.map((error) => yamlErrorDiagnostic(source, error.code, error.message, error.pos));
+  const fatal = diagnostics.some((d) => d.code !== "duplicate-key" && d.code !== "duplicate-id");
+  if (fatal) return { ok: false, diagnostics };
+  try {
+    source.value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    if (error instanceof ReferenceError || error instanceof RangeError) {
+      return { ok: false, diagnostics: [...diagnostics, makeDiagnostic("alias-limit", {}, { file, range: START_OF_FILE })] };
+    }
+    throw error;
+  }
+  return { ok: true, value: source, diagnostics };
+}
+
+function refuse<C extends "file-too-large" | "file-unreadable" | "not-text" | "empty-file">(
+  file: string, code: C, params: MessageParams<C>,
+): Loaded<YamlSource> {
+  return { ok: false, diagnostics: [makeDiagnostic(code, params, { file, range: START_OF_FILE })] };
+}
+
+function yamlErrorDiagnostic(source: YamlSource, code: string, message: string, pos: [number, number]): Diagnostic {
+  const where = { file: source.file, range: rangeOf(source, pos[0], pos[1]) };
+  if (code === "RESOURCE_EXHAUSTION") return makeDiagnostic("too-deep", {}, where);
+  if (code === "DUPLICATE_KEY") return duplicateKeyDiagnostic(source, pos, where.range);
+  return makeDiagnostic("yaml-syntax", { detail: firstLine(message) }, where);
+}
+
+/** A duplicate under `nodes` is a duplicate node id, the mistake a user would name. */
+function duplicateKeyDiagnostic(source: YamlSource, pos: [number, number], range: SourceRange): Diagnostic {
+  const found = findPairAt(source.doc.contents, pos[0], []);
+  const key = found ? String(isScalar(found.pair.key) ? found.pair.key.value : found.pair.key) : source.text.slice(pos[0], pos[1]);
+  const path = found ? [...found.path, key] : [];
+  const where = { file: source.file, range, path };
+  if (found?.path.length === 1 && found.path[0] === "nodes") return makeDiagnostic("duplicate-id", { id: key }, where);
+  return makeDiagnostic("duplicate-key", { key }, where);
+}
+
+function findPairAt(node: unknown, offset: number, path: string[]): { pair: Pair; path: string[] } | undefined {
+  if (!isMap(node)) return undefined;
+  for (const pair of node.items) {
+    const keyNode = pair.key as Node | null;
+    if (keyNode?.range && keyNode.range[0] === offset) return { pair, path };
+    const name = isScalar(pair.key) ? String(pair.key.value) : "";
+    const inner = findPairAt(pair.value, offset, [...path, name]);
+    if (inner) return inner;
+  }
+  return undefined;
+}
+
+function firstLine(message: string): string {
+  return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+}
+
+export function rangeOf(source: { lines: LineCounter }, start: number, end: number): SourceRange {
+  const a = source.lines.linePos(start);
+  const b = source.lines.linePos(Math.max(start, end));
+  return { line: a.line, column: a.col, endLine: b.line, endColumn: b.col };
+}
+
+/** The YAML node for a data path, and the key node when the last step is a map key. */
+export function nodeAtPath(source: YamlSource, path: ReadonlyArray<string | number>): { value?: Node; key?: Node; parent?: Node } {
+  let current: unknown = source.doc.contents;
+  let key: Node | undefined;
+  let parent: Node | undefined;
+  for (const step of path) {
+    parent = current as Node;
+    key = undefined;
+    if (isMap(current)) {
+      const pair = current.items.find((p) => (isScalar(p.key) ? String(p.key.value) : p.key) === String(step));
+      if (pair === undefined) return { parent };
+      key = pair.key as Node;
+      current = pair.value;
+    } else if (isSeq(current) && typeof step === "number") {
+      current = current.items[step];
+    } else {
+      return { parent };
+    }
+  }
+  return { value: current as Node | undefined, key, parent };
+}
+
+/** Where to point for a data path: the value if it exists, else the nearest enclosing node. */
+export function rangeAtPath(source: YamlSource, path: ReadonlyArray<string | number>, prefer: "value" | "key" = "value"): SourceRange {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const found = nodeAtPath(source, path.slice(0, depth));
+    const node = prefer === "key" && depth === path.length ? found.key ?? found.value : found.value ?? found.key;
+    const range = node?.range;
+    if (range) return rangeOf(source, range[0], range[1]);
+  }
+  return START_OF_FILE;
+}
+
+/** Where a piece of a scalar's text is, e.g. the node name inside an edge line. */
+export function rangeWithinScalar(source: YamlSource, path: ReadonlyArray<string | number>, part: string): SourceRange {
+  const node = nodeAtPath(source, path).value;
+  if (!node?.range) return rangeAtPath(source, path);
+  const [start, end] = node.range;
+  const index = source.text.slice(start, end).indexOf(part);
+  if (index < 0 || part === "") return rangeOf(source, start, end);
+  return rangeOf(source, start + index, start + index + part.length);
+}

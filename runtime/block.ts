@@ -1,0 +1,99 @@
+// The contract every block implements. Blocks import only this file from the runtime.
+
+export type Quality = "good" | "uncertain" | "bad";
+
+/** What travels on an edge. Frozen by the engine; never cloned, so large payloads go by reference. */
+export interface Message<T = unknown> {
+  readonly value: T;
+  /** Milliseconds since the Unix epoch, taken from ctx.clock (model time when following a simulator). */
+  readonly ts: number;
+  readonly quality: Quality;
+  /** Id of the node that emitted it. */
+  readonly source: string;
+}
+
+export interface EmitOptions {
+  ts?: number;
+  quality?: Quality;
+}
+
+export type TimerHandle = { readonly id: number };
+
+/** The only source of time a block may use: wall time live, model time in replay and tests. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, delayMs: number): TimerHandle;
+  setInterval(callback: () => void, intervalMs: number): TimerHandle;
+  clear(handle: TimerHandle): void;
+}
+
+export interface Log {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface Metrics {
+  /** Adds to a counter named for this block. */
+  count(name: string, by?: number): void;
+  /** Sets a gauge named for this block. */
+  gauge(name: string, value: number): void;
+}
+
+/** Durable key-value state scoped to one node, kept in the bundle's embedded database. */
+export interface BlockStore {
+  get<T = unknown>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+}
+
+/** A signal of the APP resolved through the binding, for I/O blocks. */
+export interface ResolvedSignal {
+  name: string;
+  type: string;
+  direction: "in" | "out" | "inout";
+  binding: Readonly<Record<string, unknown>> | undefined;
+}
+
+export interface BlockContext<Config, State = undefined> {
+  /** Id of this node in the APP. */
+  readonly nodeId: string;
+  /** Already validated against the block's config schema, parameters substituted. */
+  readonly config: Readonly<Config>;
+  /** This node's own working state, made by createState; never shared between nodes. */
+  readonly state: State;
+  emit(port: string, value: unknown, options?: EmitOptions): void;
+  readonly clock: Clock;
+  readonly store: BlockStore;
+  readonly log: Log;
+  readonly metrics: Metrics;
+  readonly signals: Readonly<Record<string, ResolvedSignal>>;
+  /** A folder this node may write to (created on first use), under the bundle's data folder. */
+  dataDir(): string;
+}
+
+export type MaybePromise = void | Promise<void>;
+
+export interface BlockDefinition<Config = Record<string, unknown>, State = undefined> {
+  /** Makes one node's working state: a block object serves every node that uses the block. */
+  createState?(config: Readonly<Config>): State;
+  /** Open what the block needs. May be async; the engine waits before delivering messages. */
+  start?(ctx: BlockContext<Config, State>): MaybePromise;
+  /**
+   * Called once per message, in order. A returned Promise makes the next message for this
+   * block wait in its queue until it settles.
+   */
+  onMessage?(port: string, msg: Message, ctx: BlockContext<Config, State>): MaybePromise;
+  /** Flush and close. May be async. */
+  stop?(ctx: BlockContext<Config, State>): MaybePromise;
+}
+
+export function defineBlock<Config = Record<string, unknown>, State = undefined>(
+  definition: BlockDefinition<Config, State>,
+): BlockDefinition<Config, State> {
+  return definition;
+}
+
+/** Any block, whatever its config and state: what the engine's block table holds. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyBlockDefinition = BlockDefinition<any, any>;

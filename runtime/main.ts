@@ -1,0 +1,213 @@
+// The entry point of every bundle: verify, load, run, stop cleanly.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { AnyBlockDefinition } from "./block.ts";
+import { planFor, type BundleApp, type BundleBinding } from "./bundle-app.ts";
+import { DATA_FOLDER, loadTrustedKeys, verifyBundle, type BundleProblem } from "./bundle-verify.ts";
+import { VirtualClock, WallClock, type EngineClock } from "./clock.ts";
+import { parseDuration } from "./duration.ts";
+import { describe, Engine, type LogSink } from "./engine.ts";
+import { detectLocale, type Locale } from "./locale.ts";
+import { StateDatabase } from "./store.ts";
+
+export const EXIT = { ok: 0, refused: 1, usage: 2, failed: 3 } as const;
+
+const DEFAULT_TRUST_FOLDER = "/etc/dengta/trusted-keys";
+
+interface RunOptions {
+  clock: "wall" | "virtual";
+  startMs: number | undefined;
+  forMs: number | undefined;
+  dataDir: string;
+  trustKeys: string[];
+  allowUnsigned: boolean;
+  json: boolean;
+  locale: Locale;
+}
+
+const help = {
+  en: `Usage: node main.js [options]
+
+Runs this Dengta edge bundle after checking every file against its signed manifest.
+
+Options:
+  --clock wall|virtual   wall time (default), or virtual time that jumps to the next timer
+  --start <ISO time>     where virtual time starts (default: now)
+  --for <duration>       stop after this long, e.g. 30s, 8h (model time on the virtual clock)
+  --data <folder>        where the bundle keeps its data (default: <bundle>/data, or $DENGTA_DATA)
+  --trust-key <path>     a publisher's public key (.pub) or a folder of them; repeatable
+                         (also trusted: $DENGTA_TRUSTED_KEYS and ${DEFAULT_TRUST_FOLDER})
+  --allow-unsigned       run a bundle that carries no signature (development only)
+  --json                 log as JSON lines
+  --lang en|zh-CN        language of messages
+Exit codes: 0 stopped cleanly, 1 bundle refused, 2 usage error, 3 a block failed to start.`,
+  "zh-CN": `用法：node main.js [选项]
+
+先按已签名的清单核对每个文件，再运行本灯塔边缘包。
+
+选项：
+  --clock wall|virtual   墙上时间（默认），或直接跳到下一个定时器的虚拟时间
+  --start <ISO 时间>     虚拟时间的起点（默认：当前时间）
+  --for <时长>           运行这么久后停止，例如 30s、8h（虚拟时钟下为模型时间）
+  --data <目录>          数据存放目录（默认：<包目录>/data，或 $DENGTA_DATA）
+  --trust-key <路径>     发布者公钥（.pub）或公钥目录，可重复
+                         （另外信任：$DENGTA_TRUSTED_KEYS 与 ${DEFAULT_TRUST_FOLDER}）
+  --allow-unsigned       允许运行未签名的包（仅限开发）
+  --json                 以 JSON 行输出日志
+  --lang en|zh-CN        消息语言
+退出码：0 正常停止，1 包被拒绝，2 用法错误，3 功能块启动失败。`,
+};
+
+/** Called by the compiled entry of a bundle with the blocks compiled into it. */
+export async function runBundle(blocks: Readonly<Record<string, AnyBlockDefinition>>, bundleDir: string, argv = process.argv.slice(2)): Promise<number> {
+  const options = parseOptions(argv, bundleDir);
+  if (typeof options === "number") return options;
+  const out = printer(options);
+  const problems = checkBundle(bundleDir, options);
+  if (problems.length > 0) {
+    out.error(options.locale === "zh-CN" ? "拒绝运行该边缘包：" : "refusing to run this bundle:");
+    for (const p of problems) out.error(`  - ${p[options.locale]}`);
+    return EXIT.refused;
+  }
+  const app = JSON.parse(readFileSync(join(bundleDir, "app.json"), "utf8")) as BundleApp;
+  const binding = JSON.parse(readFileSync(join(bundleDir, "binding.json"), "utf8")) as BundleBinding | null;
+  return runApp(app, binding, blocks, options, out);
+}
+
+async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Readonly<Record<string, AnyBlockDefinition>>, options: RunOptions, out: Printer): Promise<number> {
+  const clock: EngineClock = options.clock === "virtual" ? new VirtualClock(options.startMs ?? Date.now()) : new WallClock();
+  const states = new StateDatabase(join(options.dataDir, "state.db"));
+  const engine = new Engine(planFor(app, binding), blocks, {
+    clock, dataDir: options.dataDir, log: out.log, openStore: (id) => states.storeFor(id),
+  });
+  const startedAt = clock.now();
+  out.info(options.locale === "zh-CN"
+    ? `运行 ${app.app.title["zh-CN"]}（${app.app.id} ${app.app.version}）：${app.nodes.length} 个节点，${options.clock === "virtual" ? "虚拟" : "墙上"}时钟`
+    : `running ${app.app.title.en} (${app.app.id} ${app.app.version}): ${app.nodes.length} nodes on the ${options.clock} clock`);
+  try {
+    await engine.start();
+  } catch (error) {
+    out.error(`${options.locale === "zh-CN" ? "功能块启动失败" : "a block failed to start"}: ${describe(error)}`);
+    await engine.stop();
+    states.close();
+    return EXIT.failed;
+  }
+  await (clock instanceof VirtualClock ? runVirtual(engine, clock, options, startedAt) : runWall(engine, options));
+  await engine.stop();
+  states.close();
+  out.summary(engine, clock.now() - startedAt);
+  return EXIT.ok;
+}
+
+/** Fires timers in order and settles all work after each, so a run is the same every time. */
+async function runVirtual(engine: Engine, clock: VirtualClock, options: RunOptions, startedAt: number): Promise<void> {
+  const until = options.forMs === undefined ? Number.POSITIVE_INFINITY : startedAt + options.forMs;
+  let stopRequested = false;
+  const onSignal = () => { stopRequested = true; };
+  process.once("SIGTERM", onSignal).once("SIGINT", onSignal);
+  await engine.settled();
+  while (!stopRequested && clock.fireNext(until)) {
+    await engine.settled();
+    // Let a pending signal be handled between timers.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  if (Number.isFinite(until) && !stopRequested) clock.moveTo(until);
+  process.off("SIGTERM", onSignal).off("SIGINT", onSignal);
+}
+
+/** Runs until a signal, the `--for` limit, or until the APP has nothing left to do. */
+function runWall(engine: Engine, options: RunOptions): Promise<void> {
+  return new Promise((resolve) => {
+    let limit: NodeJS.Timeout | undefined;
+    const finish = () => {
+      process.off("SIGTERM", finish).off("SIGINT", finish).off("beforeExit", finish);
+      if (limit) clearTimeout(limit);
+      resolve();
+    };
+    process.once("SIGTERM", finish).once("SIGINT", finish);
+    // beforeExit: nothing keeps the event loop alive, so no timer or socket can bring more work.
+    process.once("beforeExit", finish);
+    if (options.forMs !== undefined) limit = setTimeout(finish, options.forMs);
+  });
+}
+
+function checkBundle(bundleDir: string, options: RunOptions): BundleProblem[] {
+  const sources = [...options.trustKeys, ...(process.env.DENGTA_TRUSTED_KEYS ? [process.env.DENGTA_TRUSTED_KEYS] : []), DEFAULT_TRUST_FOLDER];
+  const trusted = loadTrustedKeys(sources);
+  return [...trusted.problems, ...verifyBundle(bundleDir, { trustedKeys: trusted.keys, allowUnsigned: options.allowUnsigned })];
+}
+
+function parseOptions(argv: string[], bundleDir: string): RunOptions | number {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        clock: { type: "string", default: "wall" },
+        start: { type: "string" },
+        for: { type: "string" },
+        data: { type: "string" },
+        "trust-key": { type: "string", multiple: true, default: [] },
+        "allow-unsigned": { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        lang: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    return usage(detectLocale(), describe(error));
+  }
+  const locale = detectLocale(values.lang);
+  if (values.help) {
+    process.stdout.write(`${help[locale]}\n`);
+    return EXIT.ok;
+  }
+  if (values.clock !== "wall" && values.clock !== "virtual") return usage(locale, `--clock ${values.clock}`);
+  const startMs = values.start === undefined ? undefined : Date.parse(values.start);
+  if (startMs !== undefined && Number.isNaN(startMs)) return usage(locale, `--start ${values.start}`);
+  const forMs = values.for === undefined ? undefined : parseDuration(values.for);
+  if (values.for !== undefined && forMs === undefined) return usage(locale, `--for ${values.for}`);
+  return {
+    clock: values.clock, startMs, forMs, locale,
+    dataDir: values.data ?? process.env.DENGTA_DATA ?? join(bundleDir, DATA_FOLDER),
+    trustKeys: values["trust-key"], allowUnsigned: values["allow-unsigned"], json: values.json,
+  };
+}
+
+function usage(locale: Locale, detail: string): number {
+  process.stderr.write(locale === "zh-CN" ? `用法错误：${detail}\n（node main.js --help 查看用法）\n` : `usage error: ${detail}\n(node main.js --help shows the options)\n`);
+  return EXIT.usage;
+}
+
+interface Printer {
+  info(line: string): void;
+  error(line: string): void;
+  log: LogSink;
+  summary(engine: Engine, elapsedMs: number): void;
+}
+
+function printer(options: RunOptions): Printer {
+  const write = (line: string) => process.stdout.write(`${line}\n`);
+  const json = (record: Record<string, unknown>) => write(JSON.stringify(record));
+  return {
+    info: (line) => (options.json ? json({ level: "info", message: line }) : write(line)),
+    error: (line) => (options.json ? json({ level: "error", message: line }) : process.stderr.write(`${line}\n`)),
+    log: (level, node, message, fields) => {
+      if (options.json) json({ level, node, message, ...fields });
+      else write(`${level.toUpperCase().padEnd(5)} ${node}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`);
+    },
+    summary: (engine, elapsedMs) => {
+      const stats = engine.stats();
+      if (options.json) {
+        json({ level: "info", message: "stopped", elapsedMs, stats });
+        return;
+      }
+      const zh = options.locale === "zh-CN";
+      write(zh ? `已停止，运行了 ${(elapsedMs / 1000).toFixed(1)} 秒（时钟时间）` : `stopped after ${(elapsedMs / 1000).toFixed(1)} s of clock time`);
+      write(`${(zh ? "节点" : "node").padEnd(16)}${"in".padStart(8)}${"out".padStart(8)}${(zh ? "错误" : "errors").padStart(8)}`);
+      for (const [id, s] of Object.entries(stats)) write(`${id.padEnd(16)}${String(s.in).padStart(8)}${String(s.out).padStart(8)}${String(s.errors).padStart(8)}`);
+    },
+  };
+}
