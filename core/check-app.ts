@@ -38,7 +38,8 @@ export class AppChecker {
   private readonly blocks = new Map<string, RegisteredBlock>();
   private readonly parameterValues: Record<string, unknown> = {};
 
-  constructor(private readonly sources: Sources, private readonly registry: BlockRegistry) {
+  /** `bindingRequired`: every signal used must be bound (building a bundle), even with no binding file. */
+  constructor(private readonly sources: Sources, private readonly registry: BlockRegistry, private readonly bindingRequired = false) {
     this.doc = sources.app.value as AppDocument;
     this.binding = sources.binding?.value as BindingDocument | undefined;
   }
@@ -170,7 +171,7 @@ export class AppChecker {
       if (typeof name !== "string") continue;
       const path = ["nodes", id, "config", field];
       if (!Object.hasOwn(signals, name)) this.report("app", "unknown-signal", { name, known: Object.keys(signals) }, path);
-      else if (this.sources.binding !== undefined && !Object.hasOwn(this.binding?.signals ?? {}, name)) this.report("app", "signal-unbound", { name }, path);
+      else if ((this.bindingRequired || this.binding !== undefined) && !Object.hasOwn(this.binding?.signals ?? {}, name)) this.report("app", "signal-unbound", { name }, path);
     }
   }
 

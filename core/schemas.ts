@@ -37,7 +37,7 @@ function formatAjv(): Ajv2020 {
 
 /** Block config schemas get an Ajv of their own: it fills in defaults when compiling a bundle. */
 export function newAjv(options: { useDefaults: boolean }): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, useDefaults: options.useDefaults, allowUnionTypes: true });
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, useDefaults: options.useDefaults, allowUnionTypes: true });
   (addFormats as unknown as (a: Ajv2020) => void)(ajv);
   return ajv;
 }

@@ -18,7 +18,10 @@ export interface AppInput {
 }
 
 /** Checks an APP, and its binding when given: syntax, schema, then meaning. */
-export function validateApp(app: AppInput, options: { binding?: AppInput; registry?: BlockRegistry } = {}): ValidationResult {
+export function validateApp(
+  app: AppInput,
+  options: { binding?: AppInput; registry?: BlockRegistry; bindingRequired?: boolean } = {},
+): ValidationResult {
   const registry = options.registry ?? builtinRegistry().registry;
   const appSource = loadChecked(app, "app");
   const bindingSource = options.binding ? loadChecked(options.binding, "binding") : undefined;
@@ -26,7 +29,7 @@ export function validateApp(app: AppInput, options: { binding?: AppInput; regist
   if (!appSource.ok || (bindingSource !== undefined && !bindingSource.ok) || hasErrors(diagnostics)) {
     return { diagnostics: sortDiagnostics(diagnostics) };
   }
-  const checker = new AppChecker({ app: appSource.value, binding: bindingSource?.value }, registry);
+  const checker = new AppChecker({ app: appSource.value, binding: bindingSource?.value }, registry, options.bindingRequired);
   const checked = checker.check();
   diagnostics.push(...checker.diagnostics);
   return { diagnostics: sortDiagnostics(diagnostics), ...(checked && !hasErrors(diagnostics) ? { app: checked } : {}) };

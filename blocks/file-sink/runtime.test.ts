@@ -4,10 +4,8 @@ import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { runInHarness } from "../../test/harness.ts";
-import definition from "./runtime.ts";
+import fileSink from "./runtime.ts";
 
-// The harness types blocks as BlockDefinition<never, never>, which a block with state does not satisfy.
-const fileSink = definition;
 const START = Date.UTC(2026, 0, 1);
 
 function readJson(url: URL): Record<string, unknown> {
