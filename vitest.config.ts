@@ -1,10 +1,12 @@
 import { defineConfig } from "vitest/config";
 
+const shared = { testTimeout: 60_000, hookTimeout: 120_000 };
+
 export default defineConfig({
   test: {
-    include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", "dist/**"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    projects: [
+      { test: { name: "unit", include: ["{blocks,core,runtime,cli}/**/*.test.ts"], ...shared } },
+      { test: { name: "integration", include: ["test/**/*.test.ts"], ...shared } },
+    ],
   },
 });

@@ -27,10 +27,13 @@ export interface Clock {
   clear(handle: TimerHandle): void;
 }
 
+/** A log line's words: plain text, or English and Chinese for a line an operator reads. */
+export type LogText = string | { en: string; "zh-CN": string };
+
 export interface Log {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
+  info(message: LogText, fields?: Record<string, unknown>): void;
+  warn(message: LogText, fields?: Record<string, unknown>): void;
+  error(message: LogText, fields?: Record<string, unknown>): void;
 }
 
 export interface Metrics {

@@ -1,5 +1,5 @@
 import type {
-  AnyBlockDefinition, BlockContext, BlockDefinition, BlockStore, EmitOptions, Log, Message, Metrics, ResolvedSignal,
+  AnyBlockDefinition, BlockContext, BlockDefinition, BlockStore, EmitOptions, Log, LogText, Message, Metrics, ResolvedSignal,
 } from "./block.ts";
 import type { EngineClock } from "./clock.ts";
 import { mkdirSync } from "node:fs";
@@ -27,7 +27,7 @@ export interface EnginePlan {
 }
 
 export type LogLevel = "info" | "warn" | "error";
-export type LogSink = (level: LogLevel, node: string, message: string, fields?: Record<string, unknown>) => void;
+export type LogSink = (level: LogLevel, node: string, message: LogText, fields?: Record<string, unknown>) => void;
 
 export interface EngineOptions {
   clock: EngineClock;
@@ -132,7 +132,7 @@ export class Engine {
       try {
         await runner.definition.stop?.(runner.ctx);
       } catch (error) {
-        this.options.log("error", runner.node.id, `stop failed: ${describe(error)}`);
+        this.options.log("error", runner.node.id, { en: `stop failed: ${describe(error)}`, "zh-CN": `停止失败：${describe(error)}` });
       }
       await this.settled();
     }
@@ -232,7 +232,7 @@ export class Engine {
   /** A failing block is isolated: logged, counted, and reported on its `error` port if it has one. */
   private fail(runner: Runner, port: string, msg: Message, error: unknown): void {
     runner.stats.errors++;
-    this.options.log("error", runner.node.id, `failed on '${port}': ${describe(error)}`);
+    this.options.log("error", runner.node.id, { en: `failed on '${port}': ${describe(error)}`, "zh-CN": `处理 '${port}' 时出错：${describe(error)}` });
     if (runner.node.outputs.includes("error") && (runner.targets.get("error")?.length ?? 0) > 0) {
       this.emit(runner, "error", { message: describe(error), port, input: msg.value }, { ts: msg.ts, quality: "bad" });
     }

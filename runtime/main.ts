@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { AnyBlockDefinition } from "./block.ts";
+import type { AnyBlockDefinition, LogText } from "./block.ts";
 import { planFor, type BundleApp, type BundleBinding } from "./bundle-app.ts";
 import { DATA_FOLDER, loadTrustedKeys, verifyBundle, type BundleProblem } from "./bundle-verify.ts";
 import { VirtualClock, WallClock, type EngineClock } from "./clock.ts";
@@ -75,61 +75,82 @@ export async function runBundle(blocks: Readonly<Record<string, AnyBlockDefiniti
   return runApp(app, binding, blocks, options, out);
 }
 
+function makeClock(options: RunOptions): EngineClock {
+  return options.clock === "virtual" ? new VirtualClock(options.startMs ?? Date.now()) : new WallClock();
+}
+
 async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Readonly<Record<string, AnyBlockDefinition>>, options: RunOptions, out: Printer): Promise<number> {
-  const clock: EngineClock = options.clock === "virtual" ? new VirtualClock(options.startMs ?? Date.now()) : new WallClock();
+  const clock = makeClock(options);
+  out.useClock(clock);
   const states = new StateDatabase(join(options.dataDir, "state.db"));
   const engine = new Engine(planFor(app, binding), blocks, {
     clock, dataDir: options.dataDir, log: out.log, openStore: (id) => states.storeFor(id),
   });
+  const signal = stopSignal();
   const startedAt = clock.now();
   out.info(options.locale === "zh-CN"
     ? `运行 ${app.app.title["zh-CN"]}（${app.app.id} ${app.app.version}）：${app.nodes.length} 个节点，${options.clock === "virtual" ? "虚拟" : "墙上"}时钟`
     : `running ${app.app.title.en} (${app.app.id} ${app.app.version}): ${app.nodes.length} nodes on the ${options.clock} clock`);
+  let code: number = EXIT.ok;
   try {
     await engine.start();
+    await (clock instanceof VirtualClock ? runVirtual(engine, clock, options, startedAt, signal) : runWall(options, signal));
   } catch (error) {
     out.error(`${options.locale === "zh-CN" ? "功能块启动失败" : "a block failed to start"}: ${describe(error)}`);
-    await engine.stop();
-    states.close();
-    return EXIT.failed;
+    code = EXIT.failed;
   }
-  await (clock instanceof VirtualClock ? runVirtual(engine, clock, options, startedAt) : runWall(engine, options));
   await engine.stop();
   states.close();
-  out.summary(engine, clock.now() - startedAt);
-  return EXIT.ok;
+  signal.dispose();
+  if (code === EXIT.ok) out.summary(engine, clock.now() - startedAt);
+  return code;
+}
+
+
+interface StopSignal {
+  received(): boolean;
+  wait: Promise<void>;
+  dispose(): void;
+}
+
+/** SIGTERM or SIGINT asks for a clean stop; further signals while stopping are ignored. */
+function stopSignal(): StopSignal {
+  let received = false;
+  let resolve: () => void = () => {};
+  const wait = new Promise<void>((r) => { resolve = r; });
+  const handler = () => {
+    received = true;
+    resolve();
+  };
+  process.on("SIGTERM", handler).on("SIGINT", handler);
+  return { received: () => received, wait, dispose: () => process.off("SIGTERM", handler).off("SIGINT", handler) };
 }
 
 /** Fires timers in order and settles all work after each, so a run is the same every time. */
-async function runVirtual(engine: Engine, clock: VirtualClock, options: RunOptions, startedAt: number): Promise<void> {
+async function runVirtual(engine: Engine, clock: VirtualClock, options: RunOptions, startedAt: number, signal: StopSignal): Promise<void> {
   const until = options.forMs === undefined ? Number.POSITIVE_INFINITY : startedAt + options.forMs;
-  let stopRequested = false;
-  const onSignal = () => { stopRequested = true; };
-  process.once("SIGTERM", onSignal).once("SIGINT", onSignal);
   await engine.settled();
-  while (!stopRequested && clock.fireNext(until)) {
+  while (!signal.received() && clock.fireNext(until)) {
     await engine.settled();
     // Let a pending signal be handled between timers.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
-  if (Number.isFinite(until) && !stopRequested) clock.moveTo(until);
-  process.off("SIGTERM", onSignal).off("SIGINT", onSignal);
+  if (Number.isFinite(until) && !signal.received()) clock.moveTo(until);
 }
 
 /** Runs until a signal, the `--for` limit, or until the APP has nothing left to do. */
-function runWall(engine: Engine, options: RunOptions): Promise<void> {
-  return new Promise((resolve) => {
-    let limit: NodeJS.Timeout | undefined;
-    const finish = () => {
-      process.off("SIGTERM", finish).off("SIGINT", finish).off("beforeExit", finish);
-      if (limit) clearTimeout(limit);
-      resolve();
-    };
-    process.once("SIGTERM", finish).once("SIGINT", finish);
+async function runWall(options: RunOptions, signal: StopSignal): Promise<void> {
+  let limit: NodeJS.Timeout | undefined;
+  let onIdle: () => void = () => {};
+  const idle = new Promise<void>((resolve) => {
+    onIdle = resolve;
     // beforeExit: nothing keeps the event loop alive, so no timer or socket can bring more work.
-    process.once("beforeExit", finish);
-    if (options.forMs !== undefined) limit = setTimeout(finish, options.forMs);
+    process.once("beforeExit", onIdle);
+    if (options.forMs !== undefined) limit = setTimeout(resolve, options.forMs);
   });
+  await Promise.race([idle, signal.wait]);
+  process.off("beforeExit", onIdle);
+  if (limit) clearTimeout(limit);
 }
 
 function checkBundle(bundleDir: string, options: RunOptions): BundleProblem[] {
@@ -182,6 +203,8 @@ function usage(locale: Locale, detail: string): number {
 }
 
 interface Printer {
+  /** Log lines carry the APP's clock time, model time on the virtual clock. */
+  useClock(clock: EngineClock): void;
   info(line: string): void;
   error(line: string): void;
   log: LogSink;
@@ -191,12 +214,16 @@ interface Printer {
 function printer(options: RunOptions): Printer {
   const write = (line: string) => process.stdout.write(`${line}\n`);
   const json = (record: Record<string, unknown>) => write(JSON.stringify(record));
+  let clock: EngineClock | undefined;
+  const time = () => new Date(clock?.now() ?? Date.now()).toISOString();
+  const words = (text: LogText) => (typeof text === "string" ? text : text[options.locale]);
   return {
+    useClock: (c) => { clock = c; },
     info: (line) => (options.json ? json({ level: "info", message: line }) : write(line)),
     error: (line) => (options.json ? json({ level: "error", message: line }) : process.stderr.write(`${line}\n`)),
     log: (level, node, message, fields) => {
-      if (options.json) json({ level, node, message, ...fields });
-      else write(`${level.toUpperCase().padEnd(5)} ${node}: ${message}${fields ? ` ${JSON.stringify(fields)}` : ""}`);
+      if (options.json) json({ ts: time(), level, node, message: words(message), ...fields });
+      else write(`${time()} ${level.toUpperCase().padEnd(5)} ${node}: ${words(message)}${fields ? ` ${JSON.stringify(fields)}` : ""}`);
     },
     summary: (engine, elapsedMs) => {
       const stats = engine.stats();

@@ -41,6 +41,7 @@ export async function runInHarness(options: {
   inject?: string[];
   startMs?: number;
   dataDir?: string;
+  queueLimit?: number;
 }): Promise<HarnessRun> {
   const clock = new VirtualClock(options.startMs ?? START);
   const captured = new Map<string, Message[]>();
@@ -79,8 +80,9 @@ export async function runInHarness(options: {
   const engine = new Engine(plan, blocks, {
     clock,
     dataDir,
-    log: (level, node, message) => logs.push({ level, node, message }),
+    log: (level, node, message) => logs.push({ level, node, message: typeof message === "string" ? message : message.en }),
     openStore: (nodeId) => states.storeFor(nodeId),
+    ...(options.queueLimit === undefined ? {} : { queueLimit: options.queueLimit }),
   });
   await engine.start();
 

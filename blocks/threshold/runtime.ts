@@ -15,7 +15,8 @@ export default defineBlock<Config, State>({
   onMessage(_port, msg, ctx) {
     const value = msg.value;
     if (typeof value !== "number" || Number.isNaN(value)) {
-      ctx.log.warn(`ignored a value that is not a number: ${describeValue(value)}`, { source: msg.source });
+      const shown = describeValue(value);
+      ctx.log.warn({ en: `ignored a value that is not a number: ${shown}`, "zh-CN": `忽略了非数值的输入：${shown}` }, { source: msg.source });
       ctx.metrics.count("invalid");
       return;
     }
@@ -25,6 +26,7 @@ export default defineBlock<Config, State>({
     ctx.emit("out", beyond, options);
     if (beyond === ctx.state.raised) return;
     ctx.state.raised = beyond;
+    ctx.log.info(beyond ? { en: "alarm raised", "zh-CN": "报警触发" } : { en: "alarm cleared", "zh-CN": "报警解除" }, { value, limit });
     ctx.emit("alarm", { state: beyond ? "raised" : "cleared", value, limit }, options);
   },
 });

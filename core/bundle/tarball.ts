@@ -9,7 +9,7 @@ export async function writeTarball(dir: string, files: readonly string[], top: s
     {
       file: out,
       cwd: dir,
-      gzip: { level: 9 },
+      gzip: true,
       portable: true,
       noDirRecurse: true,
       mtime: new Date(0),

@@ -1,0 +1,151 @@
+// Runs every bench/*.bench.ts: bundles it with esbuild into dist/bench/ (under the project, so
+// core finds its home folder), imports it, calls its `run()`, then prints a table, writes
+// bench/results.json and rewrites the bench's section of docs/benchmarks.md.
+// A missed target is reported as MISSED, never as a failure: the exit code is 0 unless a bench crashes.
+import { build } from "esbuild";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, platform, arch, totalmem } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const benchDir = join(root, "bench");
+const outDir = join(root, "dist", "bench");
+const docsFile = join(root, "docs", "benchmarks.md");
+const resultsFile = join(benchDir, "results.json");
+
+const columns = ["workload", "blocks", "runs", "median ms", "p95 ms", "ms/block", "heap MB", "rss MB", "target", "status"];
+const machine = describeMachine();
+
+async function main() {
+  exposeGc();
+  const sections = [];
+  for (const file of benchFiles()) sections.push(await runBench(file));
+  const workloads = sections.flatMap((s) => s.workloads);
+  writeFileSync(resultsFile, `${JSON.stringify({ ...machine, workloads }, null, 2)}\n`);
+  for (const section of sections) updateDocs(section);
+  console.log(`\nwrote ${relative(resultsFile)} and ${relative(docsFile)}`);
+}
+
+/** Lets the benches measure retained heap after a full collection (`globalThis.gc`). */
+function exposeGc() {
+  if (typeof globalThis.gc === "function") return;
+  setFlagsFromString("--expose-gc");
+  globalThis.gc = runInNewContext("gc");
+}
+
+function describeMachine() {
+  const cpu = cpus();
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    machine: `${cpu[0]?.model.trim() ?? "unknown CPU"}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${platform()}-${arch()}`,
+  };
+}
+
+function benchFiles() {
+  return readdirSync(benchDir).filter((f) => f.endsWith(".bench.ts")).sort();
+}
+
+async function runBench(file) {
+  const name = file.replace(/\.bench\.ts$/, "");
+  const bundled = await bundle(file, name);
+  console.log(`\n${name}`);
+  const module = await import(pathToFileURL(bundled).href);
+  const workloads = await module.run();
+  printTable(workloads);
+  return { name, workloads };
+}
+
+async function bundle(file, name) {
+  await build({
+    entryPoints: { [name]: join(benchDir, file) },
+    absWorkingDir: root,
+    outdir: outDir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22.13",
+    packages: "external",
+    sourcemap: "linked",
+    charset: "utf8",
+    logLevel: "warning",
+  });
+  return join(outDir, `${name}.mjs`);
+}
+
+// --- output -------------------------------------------------------------------------------
+
+function rowOf(w) {
+  return [
+    w.name, String(w.blocks), String(w.runs), fixed(w.median_ms, 1), fixed(w.p95_ms, 1), fixed(w.per_block_ms, 4),
+    w.heap_mb === undefined ? "" : fixed(w.heap_mb, 1), w.rss_mb === undefined ? "" : fixed(w.rss_mb, 0),
+    targetText(w), status(w),
+  ];
+}
+
+function targetText(w) {
+  if (w.target === null) return "—";
+  return w.per_block_ratio_vs_50 === undefined ? w.target : `${w.target} (×${w.per_block_ratio_vs_50}; vs 500: ×${w.per_block_ratio_vs_500})`;
+}
+
+function status(w) {
+  if (w.target === null) return "—";
+  return w.met ? "met" : "MISSED";
+}
+
+function fixed(value, digits) {
+  return value.toFixed(digits);
+}
+
+function printTable(workloads) {
+  const rows = [columns, ...workloads.map(rowOf)];
+  const widths = columns.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r) => r.map((cell, i) => (i === 0 || i >= 8 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join("  ");
+  console.log(line(rows[0]));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const r of rows.slice(1)) console.log(line(r));
+}
+
+function markdownTable(workloads) {
+  const line = (r) => `| ${r.join(" | ")} |`;
+  const align = columns.map((_, i) => (i === 0 || i >= 8 ? "---" : "---:"));
+  return [line(columns), line(align), ...workloads.map((w) => line(rowOf(w)))].join("\n");
+}
+
+// --- docs ---------------------------------------------------------------------------------
+
+function updateDocs({ name, workloads }) {
+  const start = `<!-- bench:${name}:start -->`;
+  const end = `<!-- bench:${name}:end -->`;
+  const block = `${start}\n${sectionText(workloads)}\n${end}`;
+  const text = existsSync(docsFile) ? readFileSync(docsFile, "utf8") : "# Benchmarks\n";
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  const updated = from >= 0 && to > from
+    ? text.slice(0, from) + block + text.slice(to + end.length)
+    : `${text.trimEnd()}\n\n${block}\n`;
+  writeFileSync(docsFile, updated);
+}
+
+function sectionText(workloads) {
+  const missed = workloads.filter((w) => !w.met).map((w) => w.name);
+  return [
+    `_Generated by \`npm run bench\` on ${machine.date.slice(0, 16).replace("T", " ")} UTC; do not edit by hand._`,
+    "",
+    `- Node: ${machine.node}`,
+    `- Machine: ${machine.machine}`,
+    `- Targets: ${missed.length === 0 ? "all met" : `MISSED: ${missed.join(", ")}`}`,
+    "",
+    markdownTable(workloads),
+  ].join("\n");
+}
+
+function relative(path) {
+  return path.startsWith(root) ? path.slice(root.length) : path;
+}
+
+await main();

@@ -1,0 +1,51 @@
+// Runs every suite, prints each one's wall time, and ends with one combined line: N passed, N failed.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const reports = join(root, "test-results");
+rmSync(reports, { recursive: true, force: true });
+mkdirSync(reports, { recursive: true });
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const only = process.argv.slice(2);
+
+const suites = [
+  { name: "typecheck", run: () => command(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]) },
+  { name: "unit", run: () => vitest("unit") },
+  { name: "integration", run: () => vitest("integration") },
+];
+
+/** A suite that is one command: one test, passed or failed. */
+function command(file, args) {
+  const result = spawnSync(file, args, { cwd: root, stdio: "inherit" });
+  return result.status === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+}
+
+function vitest(name) {
+  const out = join(reports, `${name}.json`);
+  const result = spawnSync(bin("vitest"), ["run", "--project", name, "--reporter=default", "--reporter=json", `--outputFile.json=${out}`], {
+    cwd: root, stdio: "inherit", env: { ...process.env, FORCE_COLOR: process.env.CI ? "0" : process.env.FORCE_COLOR },
+  });
+  if (!existsSync(out)) return { passed: 0, failed: 1, note: `vitest exited ${result.status} without a report` };
+  const report = JSON.parse(readFileSync(out, "utf8"));
+  // A file that fails to load has no tests but still fails the suite.
+  const broken = report.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  return { passed: report.numPassedTests, failed: report.numFailedTests + broken };
+}
+
+const totals = { passed: 0, failed: 0 };
+const lines = [];
+for (const suite of suites.filter((s) => only.length === 0 || only.includes(s.name))) {
+  process.stdout.write(`\n=== suite ${suite.name}\n`);
+  const started = performance.now();
+  const result = suite.run();
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  totals.passed += result.passed;
+  totals.failed += result.failed;
+  lines.push(`suite ${suite.name}: ${result.passed} passed, ${result.failed} failed in ${seconds} s${result.note ? ` (${result.note})` : ""}`);
+  process.stdout.write(`=== ${lines.at(-1)}\n`);
+}
+process.stdout.write(`\n${lines.join("\n")}\n${totals.passed} passed, ${totals.failed} failed\n`);
+process.exitCode = totals.failed === 0 ? 0 : 1;
