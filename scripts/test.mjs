@@ -35,6 +35,23 @@ function vitest(name) {
   return { passed: report.numPassedTests, failed: report.numFailedTests + broken };
 }
 
+/** Debian packages the tests use, installed when we are root and they are missing. */
+const debianPackages = [{ command: "systemd-analyze", name: "systemd" }];
+
+function installDebianPackages() {
+  const missing = debianPackages.filter((p) => spawnSync("sh", ["-c", `command -v ${p.command}`]).status !== 0).map((p) => p.name);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    process.stdout.write(`missing Debian packages (install them as root): ${missing.join(" ")}\n`);
+    return;
+  }
+  process.stdout.write(`installing Debian packages: ${missing.join(" ")}\n`);
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+  spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], { stdio: "inherit", env });
+}
+
+installDebianPackages();
 const totals = { passed: 0, failed: 0 };
 const lines = [];
 for (const suite of suites.filter((s) => only.length === 0 || only.includes(s.name))) {
