@@ -1,4 +1,4 @@
-import { isMap, isScalar, type Document, type YAMLMap } from "yaml";
+import { isMap, isScalar, parseDocument, visit, type Document, type YAMLMap } from "yaml";
 import type { Diagnostic } from "./diagnostics.ts";
 import { parseYamlText } from "./yaml-source.ts";
 
@@ -31,9 +31,39 @@ export function formatText(kind: FileKind, file: string, text: string): { text: 
   const loaded = parseYamlText(file, text);
   if (!loaded.ok || loaded.diagnostics.length > 0) return { diagnostics: loaded.diagnostics };
   const doc = loaded.value.doc;
-  sortMaps(doc, kind);
+  keepHeaderCommentOnTop(doc, () => sortMaps(doc, kind));
   if (kind === "app") orderLayoutLikeNodes(doc);
-  return { text: doc.toString({ lineWidth: 0, minContentWidth: 0, flowCollectionPadding: true }) };
+  return { text: tightenFlowSequences(doc.toString({ lineWidth: 0, minContentWidth: 0, flowCollectionPadding: true })) };
+}
+
+/**
+ * The yaml package pads flow maps and sequences alike; Dengta writes `{ a: 1 }` but `[40, 120]`.
+ * Found by re-parsing, so brackets inside strings are never touched.
+ */
+function tightenFlowSequences(text: string): string {
+  const edits: number[] = [];
+  visit(parseDocument(text), {
+    Seq(_key, node) {
+      const range = node.range;
+      if (!node.flow || !range || text[range[0]] !== "[") return;
+      const close = text.lastIndexOf("]", range[1] - 1);
+      if (text.startsWith("[ ", range[0]) && text[close - 1] === " " && close - 1 > range[0] + 1) edits.push(range[0] + 1, close - 1);
+    },
+  });
+  let result = text;
+  for (const offset of edits.sort((a, b) => b - a)) result = result.slice(0, offset) + result.slice(offset + 1);
+  return result;
+}
+
+/** A comment right above the first key is the file's header: it stays at the top, not with that key. */
+function keepHeaderCommentOnTop(doc: Document.Parsed, reorder: () => void): void {
+  const keyOfFirst = () => (isMap(doc.contents) ? doc.contents.items[0]?.key as { commentBefore?: string | null } | undefined : undefined);
+  const before = keyOfFirst();
+  const header = before?.commentBefore;
+  if (before && header) before.commentBefore = null;
+  reorder();
+  const after = keyOfFirst();
+  if (after && header) after.commentBefore = after.commentBefore ? `${header}\n${after.commentBefore}` : header;
 }
 
 function sortMaps(doc: Document.Parsed, kind: FileKind): void {
