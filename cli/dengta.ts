@@ -7,6 +7,7 @@ import { keygenCommand } from "./commands/keygen.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import { UserError } from "../core/user-error.ts";
+import { speakChinese } from "./commander-zh.ts";
 
 /** Runs the `dengta` command line and resolves to its exit code; never throws. */
 export async function main(argv: string[]): Promise<number> {
@@ -25,8 +26,9 @@ export async function main(argv: string[]): Promise<number> {
   for (const add of [validateCommand, fmtCommand, buildCommand, keygenCommand, verifyCommand]) {
     const command = add(ctx);
     command.helpOption("-h, --help", zh ? "显示帮助" : "show help").exitOverride();
-    program.addCommand(command);
+    program.addCommand(zh ? speakChinese(command) : command);
   }
+  if (zh) speakChinese(program);
   try {
     await program.parseAsync(argv, { from: "user" });
     return ctx.exitCode ?? EXIT.ok;
