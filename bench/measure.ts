@@ -53,7 +53,10 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[rank - 1]!;
 }
 
-/** Heap held by what `make` returns, measured around a full collection when the runner exposed gc. */
+/**
+ * Heap held by what `make` returns, measured around full collections when the runner exposed gc.
+ * Differences below the heap's own noise (about 0.1 MB) can come out negative; they count as 0.
+ */
 export async function retainedHeapMb(make: () => unknown): Promise<number> {
   collectGarbage();
   const before = process.memoryUsage().heapUsed;
@@ -61,11 +64,11 @@ export async function retainedHeapMb(make: () => unknown): Promise<number> {
   collectGarbage();
   const after = process.memoryUsage().heapUsed;
   keepAlive(kept);
-  return toMb(after - before);
+  return Math.max(0, toMb(after - before, 2));
 }
 
 export function rssMb(): number {
-  return toMb(process.memoryUsage().rss);
+  return toMb(process.memoryUsage().rss, 0);
 }
 
 export function round(value: number, digits: number): number {
@@ -73,17 +76,20 @@ export function round(value: number, digits: number): number {
   return Math.round(value * scale) / scale;
 }
 
+/** Two full collections: the second frees what finalizers of the first released. */
 function collectGarbage(): void {
-  (globalThis as { gc?: () => void }).gc?.();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
 }
 
-let sink: unknown;
+const retained: unknown[] = [];
 /** Stops the engine from dropping `value` before the heap is read. */
 function keepAlive(value: unknown): void {
-  sink = value;
-  sink = undefined;
+  retained.push(value);
+  retained.length = 0;
 }
 
-function toMb(bytes: number): number {
-  return round(bytes / (1024 * 1024), 1);
+function toMb(bytes: number, digits: number): number {
+  return round(bytes / (1024 * 1024), digits);
 }

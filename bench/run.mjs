@@ -26,7 +26,7 @@ async function main() {
   const workloads = sections.flatMap((s) => s.workloads);
   writeFileSync(resultsFile, `${JSON.stringify({ ...machine, workloads }, null, 2)}\n`);
   for (const section of sections) updateDocs(section);
-  console.log(`\nwrote ${relative(resultsFile)} and ${relative(docsFile)}`);
+  console.log(`\nwrote ${shortPath(resultsFile)} and ${shortPath(docsFile)}`);
 }
 
 /** Lets the benches measure retained heap after a full collection (`globalThis.gc`). */
@@ -53,8 +53,8 @@ async function runBench(file) {
   const name = file.replace(/\.bench\.ts$/, "");
   const bundled = await bundle(file, name);
   console.log(`\n${name}`);
-  const module = await import(pathToFileURL(bundled).href);
-  const workloads = await module.run();
+  const bench = await import(pathToFileURL(bundled).href);
+  const workloads = await bench.run();
   printTable(workloads);
   return { name, workloads };
 }
@@ -82,14 +82,14 @@ async function bundle(file, name) {
 function rowOf(w) {
   return [
     w.name, String(w.blocks), String(w.runs), fixed(w.median_ms, 1), fixed(w.p95_ms, 1), fixed(w.per_block_ms, 4),
-    w.heap_mb === undefined ? "" : fixed(w.heap_mb, 1), w.rss_mb === undefined ? "" : fixed(w.rss_mb, 0),
+    w.heap_mb === undefined ? "" : fixed(w.heap_mb, 2), w.rss_mb === undefined ? "" : fixed(w.rss_mb, 0),
     targetText(w), status(w),
   ];
 }
 
 function targetText(w) {
   if (w.target === null) return "—";
-  return w.per_block_ratio_vs_50 === undefined ? w.target : `${w.target} (×${w.per_block_ratio_vs_50}; vs 500: ×${w.per_block_ratio_vs_500})`;
+  return w.per_block_ratio_vs_50 === undefined ? w.target : `${w.target} (×${w.per_block_ratio_vs_50} vs 50, ×${w.per_block_ratio_vs_500} vs 500)`;
 }
 
 function status(w) {
@@ -144,7 +144,7 @@ function sectionText(workloads) {
   ].join("\n");
 }
 
-function relative(path) {
+function shortPath(path) {
   return path.startsWith(root) ? path.slice(root.length) : path;
 }
 

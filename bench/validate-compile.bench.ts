@@ -15,7 +15,7 @@ import { median, percentile, retainedHeapMb, round, rssMb, timeRuns, type RunPla
 const SIZES = [50, 500, 5000] as const;
 const VALIDATE_TARGET_MS = 50;
 const COMPILE_TARGET_MS = 1500;
-/** Per-block time at 5000 blocks may be at most this many times the time at 50 to count as linear. */
+/** Per-block time at 5000 blocks may be at most this many times that at 50 and at 500 to count as linear. */
 const LINEAR_FACTOR = 2;
 
 interface Signer {
@@ -97,7 +97,11 @@ function summary(name: string, n: number, blocks: number, times: number[], extra
   };
 }
 
-/** Smaller sizes must beat the time limit; the largest must show per-block cost that does not grow. */
+/**
+ * Smaller sizes must beat the time limit; the largest must show per-block cost that does not grow.
+ * Comparing with 500 as well as 50 matters: fixed costs inflate the 50-block per-block time and
+ * can hide a quadratic step between 500 and 5000.
+ */
 function withTargets(workloads: Workload[], limitMs: number): Workload[] {
   const smallest = workloads[0]!;
   const middle = workloads[1]!;
@@ -106,7 +110,7 @@ function withTargets(workloads: Workload[], limitMs: number): Workload[] {
     const vs50 = perBlock(w) / perBlock(smallest);
     const vs500 = perBlock(w) / perBlock(middle);
     return {
-      ...w, target: `linear: per-block ≤ ${LINEAR_FACTOR}× n=50`, met: vs50 <= LINEAR_FACTOR,
+      ...w, target: `linear: per-block ≤ ${LINEAR_FACTOR}× n=50 and n=500`, met: Math.max(vs50, vs500) <= LINEAR_FACTOR,
       per_block_ratio_vs_50: round(vs50, 2), per_block_ratio_vs_500: round(vs500, 2),
     };
   });

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
-import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair } from "yaml";
+import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { makeDiagnostic, START_OF_FILE, type Diagnostic, type SourceRange } from "./diagnostics.ts";
 import type { MessageParams } from "./messages.ts";
 
@@ -47,11 +47,11 @@ export function parseYamlBytes(file: string, bytes: Uint8Array): Loaded<YamlSour
 export function parseYamlText(file: string, text: string): Loaded<YamlSource> {
   if (text.trim() === "") return refuse(file, "empty-file", {});
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
+  // uniqueKeys is off because yaml checks it in O(keys²) per map; duplicateKeys does it in one pass.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
   const source: YamlSource = { file, text, doc, lines, value: undefined };
-  const diagnostics = doc.errors.map((error) => yamlErrorDiagnostic(source, error.code, error.message, error.pos));
-  const fatal = diagnostics.some((d) => d.code !== "duplicate-key" && d.code !== "duplicate-id");
-  if (fatal) return { ok: false, diagnostics };
+  if (doc.errors.length > 0) return { ok: false, diagnostics: doc.errors.map((e) => yamlErrorDiagnostic(source, e.code, e.message, e.pos)) };
+  const diagnostics = duplicateKeys(source);
   try {
     source.value = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
@@ -72,30 +72,38 @@ function refuse<C extends "file-too-large" | "file-unreadable" | "not-text" | "e
 function yamlErrorDiagnostic(source: YamlSource, code: string, message: string, pos: [number, number]): Diagnostic {
   const where = { file: source.file, range: rangeOf(source, pos[0], pos[1]) };
   if (code === "RESOURCE_EXHAUSTION") return makeDiagnostic("too-deep", {}, where);
-  if (code === "DUPLICATE_KEY") return duplicateKeyDiagnostic(source, pos, where.range);
   return makeDiagnostic("yaml-syntax", { detail: firstLine(message) }, where);
 }
 
-/** A duplicate under `nodes` is a duplicate node id, the mistake a user would name. */
-function duplicateKeyDiagnostic(source: YamlSource, pos: [number, number], range: SourceRange): Diagnostic {
-  const found = findPairAt(source.doc.contents, pos[0], []);
-  const key = found ? String(isScalar(found.pair.key) ? found.pair.key.value : found.pair.key) : source.text.slice(pos[0], pos[1]);
-  const path = found ? [...found.path, key] : [];
-  const where = { file: source.file, range, path };
-  if (found?.path.length === 1 && found.path[0] === "nodes") return makeDiagnostic("duplicate-id", { id: key }, where);
-  return makeDiagnostic("duplicate-key", { key }, where);
+/** Every key that repeats one before it in the same map; under `nodes` that is a duplicate node id. */
+function duplicateKeys(source: YamlSource): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  // An explicit stack: a document may be nested thousands deep.
+  const stack: Array<{ node: unknown; path: Array<string | number> }> = [{ node: source.doc.contents, path: [] }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop()!;
+    if (isSeq(node)) {
+      node.items.forEach((item, i) => stack.push({ node: item, path: [...path, i] }));
+      continue;
+    }
+    if (!isMap(node)) continue;
+    const seen = new Set<string>();
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key !== undefined && seen.has(key)) found.push(duplicateKeyDiagnostic(source, pair.key as Node, [...path, key]));
+      if (key !== undefined) seen.add(key);
+      stack.push({ node: pair.value, path: [...path, key ?? "?"] });
+    }
+  }
+  return found.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-function findPairAt(node: unknown, offset: number, path: string[]): { pair: Pair; path: string[] } | undefined {
-  if (!isMap(node)) return undefined;
-  for (const pair of node.items) {
-    const keyNode = pair.key as Node | null;
-    if (keyNode?.range && keyNode.range[0] === offset) return { pair, path };
-    const name = isScalar(pair.key) ? String(pair.key.value) : "";
-    const inner = findPairAt(pair.value, offset, [...path, name]);
-    if (inner) return inner;
-  }
-  return undefined;
+function duplicateKeyDiagnostic(source: YamlSource, keyNode: Node, path: Array<string | number>): Diagnostic {
+  const range = keyNode.range ? rangeOf(source, keyNode.range[0], keyNode.range[1]) : START_OF_FILE;
+  const key = String(path[path.length - 1]);
+  const where = { file: source.file, range, path };
+  if (path.length === 2 && path[0] === "nodes") return makeDiagnostic("duplicate-id", { id: key }, where);
+  return makeDiagnostic("duplicate-key", { key }, where);
 }
 
 function firstLine(message: string): string {
