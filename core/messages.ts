@@ -14,7 +14,7 @@ const catalog = {
   "not-text": (p: { reason: string }) =>
     t(`this is not a text file (${p.reason}); expected UTF-8 YAML`, `这不是文本文件（${p.reason}），应为 UTF-8 编码的 YAML`),
   "empty-file": () => t("the file is empty", "文件为空"),
-  "yaml-syntax": (p: { detail: string }) => t(`YAML syntax error: ${p.detail}`, `YAML 语法错误：${p.detail}`),
+  "yaml-syntax": (p: { detail: string; zh: string }) => t(`YAML syntax error: ${p.detail}`, `YAML 语法错误：${p.zh}（${p.detail}）`),
   "too-deep": () =>
     t("the document is nested too deeply to be a Dengta file", "文档嵌套层级过深，不可能是灯塔文件"),
   "alias-limit": () =>

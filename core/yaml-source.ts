@@ -2,6 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 import { makeDiagnostic, START_OF_FILE, type Diagnostic, type SourceRange } from "./diagnostics.ts";
 import type { MessageParams } from "./messages.ts";
+import { yamlErrorInChinese } from "./yaml-errors-zh.ts";
 
 /** Dengta files are small; anything this large is a mistake or an attack. */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
@@ -72,7 +73,7 @@ function refuse<C extends "file-too-large" | "file-unreadable" | "not-text" | "e
 function yamlErrorDiagnostic(source: YamlSource, code: string, message: string, pos: [number, number]): Diagnostic {
   const where = { file: source.file, range: rangeOf(source, pos[0], pos[1]) };
   if (code === "RESOURCE_EXHAUSTION") return makeDiagnostic("too-deep", {}, where);
-  return makeDiagnostic("yaml-syntax", { detail: firstLine(message) }, where);
+  return makeDiagnostic("yaml-syntax", { detail: firstLine(message), zh: yamlErrorInChinese(code) }, where);
 }
 
 /** Every key that repeats one before it in the same map; under `nodes` that is a duplicate node id. */
