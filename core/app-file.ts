@@ -41,20 +41,28 @@ export interface PortRef {
   port: string;
 }
 
+/** Where each end of an edge is within its text: [start, end) offsets of `node.port`. */
+export interface EdgeSpans {
+  from: [number, number];
+  to: [number, number];
+}
+
 export interface Edge {
   from: PortRef;
   to: PortRef;
   /** Position in the `edges` list, for locating diagnostics. */
   index: number;
   text: string;
+  spans: EdgeSpans;
 }
 
-const EDGE = /^\s*([A-Za-z][A-Za-z0-9_-]*)\.([a-z][A-Za-z0-9]*)\s*->\s*([A-Za-z][A-Za-z0-9_-]*)\.([a-z][A-Za-z0-9]*)\s*$/;
+const EDGE = /^\s*(([A-Za-z][A-Za-z0-9_-]*)\.([a-z][A-Za-z0-9]*))\s*->\s*(([A-Za-z][A-Za-z0-9_-]*)\.([a-z][A-Za-z0-9]*))\s*$/d;
 
 export function parseEdge(text: string, index: number): Edge | undefined {
   const m = EDGE.exec(text);
   if (m === null) return undefined;
-  return { from: { node: m[1]!, port: m[2]! }, to: { node: m[3]!, port: m[4]! }, index, text };
+  const spans = { from: m.indices![1]!, to: m.indices![4]! };
+  return { from: { node: m[2]!, port: m[3]! }, to: { node: m[5]!, port: m[6]! }, index, text, spans };
 }
 
 export function formatEdge(edge: { from: PortRef; to: PortRef }): string {

@@ -228,7 +228,7 @@ export class AppChecker {
       this.reportInEdge(edge, "port-type-mismatch", {
         from: `${edge.from.node}.${edge.from.port}`, fromType: typeText(from.type),
         to: `${edge.to.node}.${edge.to.port}`, toType: typeText(to.type),
-      }, edge.text.trim());
+      }, [edge.spans.from[0], edge.spans.to[1]]);
       return false;
     }
     return true;
@@ -237,15 +237,16 @@ export class AppChecker {
   /** The port an edge end names, or undefined after reporting why there is none. */
   private port(edge: Edge, side: "output" | "input"): PortSpec | undefined {
     const end = side === "output" ? edge.from : edge.to;
+    const span = side === "output" ? edge.spans.from : edge.spans.to;
     if (!Object.hasOwn(this.doc.nodes, end.node)) {
-      this.reportInEdge(edge, "dangling-edge", { node: end.node }, `${end.node}.`);
+      this.reportInEdge(edge, "dangling-edge", { node: end.node }, [span[0], span[0] + end.node.length]);
       return undefined;
     }
     const block = this.blocks.get(end.node);
     if (block === undefined) return undefined; // already reported as an unknown block
     const ports = side === "output" ? block.manifest.outputs : block.manifest.inputs;
     const spec = Object.hasOwn(ports, end.port) ? ports[end.port] : undefined;
-    if (spec === undefined) this.reportInEdge(edge, "unknown-port", { node: end.node, port: end.port, side, known: Object.keys(ports) }, `${end.node}.${end.port}`);
+    if (spec === undefined) this.reportInEdge(edge, "unknown-port", { node: end.node, port: end.port, side, known: Object.keys(ports) }, span);
     return spec;
   }
 
@@ -284,25 +285,29 @@ export class AppChecker {
     }
     if (order.length === ids.length) return order;
     const placed = new Set(order);
-    this.reportCycle(new Set(ids.filter((id) => !placed.has(id))), next);
+    this.reportCycle(new Set(ids.filter((id) => !placed.has(id))), edges);
     return undefined;
   }
 
-  private reportCycle(remaining: Set<string>, next: Map<string, Edge[]>): void {
-    // Walk forward inside the remaining nodes until a node repeats: that closes a cycle.
+  /**
+   * Every node Kahn's order could not place has a predecessor that it could not place either,
+   * so walking predecessors must come back to a node already seen: that closes a cycle.
+   */
+  private reportCycle(remaining: Set<string>, edges: Edge[]): void {
+    const incoming = new Map<string, Edge>();
+    for (const edge of edges) if (remaining.has(edge.from.node) && remaining.has(edge.to.node)) incoming.set(edge.to.node, edge);
     let current = [...remaining][0]!;
-    const path: string[] = [];
+    const seen = new Map<string, number>();
     const via: Edge[] = [];
-    while (!path.includes(current)) {
-      path.push(current);
-      const edge = (next.get(current) ?? []).find((e) => remaining.has(e.to.node))!;
+    while (!seen.has(current)) {
+      seen.set(current, via.length);
+      const edge = incoming.get(current)!;
       via.push(edge);
-      current = edge.to.node;
+      current = edge.from.node;
     }
-    const start = path.indexOf(current);
-    const cycle = [...path.slice(start), current];
-    const closing = via[via.length - 1]!;
-    this.report("app", "cycle", { path: cycle }, ["edges", closing.index]);
+    const loop = via.slice(seen.get(current)).reverse();
+    const path = [loop[0]!.from.node, ...loop.map((e) => e.to.node)];
+    this.report("app", "cycle", { path }, ["edges", loop[loop.length - 1]!.index]);
   }
 
   private checkLayout(): void {
@@ -321,10 +326,11 @@ export class AppChecker {
     this.diagnostics.push(makeDiagnostic(code, params, { file: source.file, range: rangeAtPath(source, path, prefer), path }, severity));
   }
 
-  private reportInEdge<C extends DiagnosticCode>(edge: Edge, code: C, params: MessageParams<C>, part: string): void {
+  /** `span`: [start, end) offsets within the edge's text. */
+  private reportInEdge<C extends DiagnosticCode>(edge: Edge, code: C, params: MessageParams<C>, span: readonly [number, number]): void {
     const path = ["edges", edge.index];
     const source = this.sources.app;
-    this.diagnostics.push(makeDiagnostic(code, params, { file: source.file, range: rangeWithinScalar(source, path, part), path }));
+    this.diagnostics.push(makeDiagnostic(code, params, { file: source.file, range: rangeWithinScalar(source, path, edge.text, span), path }));
   }
 }
 

@@ -65,6 +65,8 @@ const catalog = {
     t(`the edges form a cycle: ${p.path.join(" -> ")}`, `连线构成了环：${p.path.join(" -> ")}`),
   "layout-unknown-node": (p: { id: string }) =>
     t(`layout names node '${p.id}', which does not exist`, `layout 中的 '${p.id}' 不是已有节点`),
+  "too-many-problems": (p: { shown: number; more: number }) =>
+    t(`${p.more} more problems are not shown; fix the first ${p.shown} and validate again`, `另有 ${p.more} 个问题未列出；请先修正前 ${p.shown} 个后再校验`),
   "block-invalid": (p: { block: string; en: string; zh: string }) =>
     t(`block ${p.block}: ${p.en}`, `功能块 ${p.block}：${p.zh}`),
 } satisfies Record<string, (params: never) => Text>;

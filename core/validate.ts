@@ -1,5 +1,5 @@
 import { AppChecker, type CheckedApp } from "./check-app.ts";
-import { hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
+import { hasErrors, makeDiagnostic, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { builtinRegistry, type BlockRegistry } from "./registry.ts";
 import { schemaDiagnostic } from "./schema-messages.ts";
 import { fileValidator, schemaErrors, type SchemaName } from "./schemas.ts";
@@ -27,12 +27,25 @@ export function validateApp(
   const bindingSource = options.binding ? loadChecked(options.binding, "binding") : undefined;
   const diagnostics = [...appSource.diagnostics, ...(bindingSource?.diagnostics ?? [])];
   if (!appSource.ok || (bindingSource !== undefined && !bindingSource.ok) || hasErrors(diagnostics)) {
-    return { diagnostics: sortDiagnostics(diagnostics) };
+    return { diagnostics: firstDiagnostics(diagnostics) };
   }
   const checker = new AppChecker({ app: appSource.value, binding: bindingSource?.value }, registry, options.bindingRequired);
   const checked = checker.check();
   diagnostics.push(...checker.diagnostics);
-  return { diagnostics: sortDiagnostics(diagnostics), ...(checked && !hasErrors(diagnostics) ? { app: checked } : {}) };
+  return { diagnostics: firstDiagnostics(diagnostics), ...(checked && !hasErrors(diagnostics) ? { app: checked } : {}) };
+}
+
+/** A broken file can have thousands of problems; nobody reads past the first few hundred. */
+export const MAX_DIAGNOSTICS = 200;
+
+function firstDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  const sorted = sortDiagnostics(diagnostics);
+  if (sorted.length <= MAX_DIAGNOSTICS) return sorted;
+  const last = sorted[MAX_DIAGNOSTICS - 1]!;
+  const more = makeDiagnostic("too-many-problems", { shown: MAX_DIAGNOSTICS, more: sorted.length - MAX_DIAGNOSTICS }, {
+    file: last.file, range: { line: last.line, column: last.column, endLine: last.endLine, endColumn: last.endColumn },
+  }, "warning");
+  return [...sorted.slice(0, MAX_DIAGNOSTICS), more];
 }
 
 /** Parses a file and checks it against its schema; `ok` only when both succeed. */

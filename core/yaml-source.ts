@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from "node:fs";
-import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
 import { makeDiagnostic, START_OF_FILE, type Diagnostic, type SourceRange } from "./diagnostics.ts";
 import type { MessageParams } from "./messages.ts";
 import { yamlErrorInChinese } from "./yaml-errors-zh.ts";
@@ -46,6 +46,8 @@ export function parseYamlBytes(file: string, bytes: Uint8Array): Loaded<YamlSour
 }
 
 export function parseYamlText(file: string, text: string): Loaded<YamlSource> {
+  const bytes = Buffer.byteLength(text);
+  if (bytes > MAX_FILE_BYTES) return refuse(file, "file-too-large", { bytes, limit: MAX_FILE_BYTES });
   if (text.trim() === "") return refuse(file, "empty-file", {});
   const lines = new LineCounter();
   // uniqueKeys is off because yaml checks it in O(keys²) per map; duplicateKeys does it in one pass.
@@ -118,6 +120,22 @@ export function rangeOf(source: { lines: LineCounter }, start: number, end: numb
 }
 
 /** The YAML node for a data path, and the key node when the last step is a map key. */
+const mapIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+/** A map's pairs by key, built once per map: a file with many problems asks for many paths. */
+function pairsByKey(map: YAMLMap): Map<string, Pair> {
+  let index = mapIndexes.get(map);
+  if (index === undefined) {
+    index = new Map();
+    for (const pair of map.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+      if (key !== undefined && !index.has(key)) index.set(key, pair);
+    }
+    mapIndexes.set(map, index);
+  }
+  return index;
+}
+
 export function nodeAtPath(source: YamlSource, path: ReadonlyArray<string | number>): { value?: Node; key?: Node; parent?: Node } {
   let current: unknown = source.doc.contents;
   let key: Node | undefined;
@@ -126,7 +144,7 @@ export function nodeAtPath(source: YamlSource, path: ReadonlyArray<string | numb
     parent = current as Node;
     key = undefined;
     if (isMap(current)) {
-      const pair = current.items.find((p) => (isScalar(p.key) ? String(p.key.value) : p.key) === String(step));
+      const pair = pairsByKey(current).get(String(step));
       if (pair === undefined) return { parent };
       key = pair.key as Node;
       current = pair.value;
@@ -150,12 +168,15 @@ export function rangeAtPath(source: YamlSource, path: ReadonlyArray<string | num
   return START_OF_FILE;
 }
 
-/** Where a piece of a scalar's text is, e.g. the node name inside an edge line. */
-export function rangeWithinScalar(source: YamlSource, path: ReadonlyArray<string | number>, part: string): SourceRange {
+/**
+ * Where a span of a scalar's value is in the file, e.g. one end of an edge line. The value is
+ * found in the scalar's source text (past any quote); with escapes in between, the whole scalar.
+ */
+export function rangeWithinScalar(source: YamlSource, path: ReadonlyArray<string | number>, value: string, span: readonly [number, number]): SourceRange {
   const node = nodeAtPath(source, path).value;
   if (!node?.range) return rangeAtPath(source, path);
   const [start, end] = node.range;
-  const index = source.text.slice(start, end).indexOf(part);
-  if (index < 0 || part === "") return rangeOf(source, start, end);
-  return rangeOf(source, start + index, start + index + part.length);
+  const at = source.text.slice(start, end).indexOf(value);
+  if (at < 0) return rangeOf(source, start, end);
+  return rangeOf(source, start + at + span[0], start + at + span[1]);
 }
