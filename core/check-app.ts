@@ -5,6 +5,7 @@ import { makeDiagnostic, type Diagnostic, type Severity } from "./diagnostics.ts
 import type { DiagnosticCode, MessageParams } from "./messages.ts";
 import type { BlockRegistry, PortSpec, RegisteredBlock } from "./registry.ts";
 import { describeSchemaError } from "./schema-messages.ts";
+import { schemaErrors } from "./schemas.ts";
 import { rangeAtPath, rangeWithinScalar, type YamlSource } from "./yaml-source.ts";
 
 export interface CheckedNode {
@@ -118,10 +119,9 @@ export class AppChecker {
     for (const [id, block] of this.blocks) {
       const base = ["nodes", id, "config"];
       const config = this.substituteParameters(this.doc.nodes[id]!.config ?? {}, base) as Record<string, unknown>;
-      const validate = block.configValidator();
-      if (!validate(config)) {
-        for (const error of validate.errors ?? []) {
-          if (["oneOf", "anyOf", "if"].includes(error.keyword) && (validate.errors?.length ?? 0) > 1) continue;
+      const errors = schemaErrors(block.configValidator(), config);
+      if (errors.length > 0) {
+        for (const error of errors) {
           const problem = describeSchemaError(error, base);
           this.report("app", "config-invalid", { block: block.key, en: problem.en, zh: problem.zh }, problem.path, problem.atKey ? "key" : "value");
         }

@@ -1,4 +1,4 @@
-import { isMap, isScalar, parseDocument, type Node, type Pair } from "yaml";
+import { isMap, isScalar, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
 
 /** A replacement of `length` characters at `offset`: the smallest change an editor applies. */
 export interface TextEdit {
@@ -16,39 +16,60 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
 }
 
 /**
- * The edit that places node `id` at (x, y), touching only its `layout` line: the position's
- * value when it has one, else a new line at the end of `layout`, else a new `layout` section.
+ * The edit that places node `id` at (x, y), touching only its `layout` entry: the position's
+ * value when it has one, else a new entry in `layout`, else a new `layout` section.
  */
 export function moveNodeEdit(text: string, id: string, position: readonly [number, number]): TextEdit {
-  const doc = parseDocument(text, { keepSourceTokens: false });
+  if (!position.every(Number.isFinite)) throw new RangeError(`position of '${id}' must be finite: ${position.join(", ")}`);
   const value = `[${Math.round(position[0])}, ${Math.round(position[1])}]`;
+  const doc = parseDocument(text, { keepSourceTokens: false });
+  const newline = text.includes("\r\n") ? "\r\n" : "\n";
   const root = doc.contents;
   const layoutPair = isMap(root) ? root.items.find((p) => keyOf(p) === "layout") : undefined;
-  if (layoutPair === undefined) return appendSection(text, id, value);
+  if (layoutPair === undefined) return appendSection(text, id, value, newline);
   const layout = layoutPair.value;
-  if (!isMap(layout) || layout.flow) return appendSection(text, id, value);
-  const entry = layout.items.find((p) => keyOf(p) === id);
-  const range = (entry?.value as Node | null)?.range;
-  if (range) return { offset: range[0], length: range[1] - range[0], text: value };
-  return appendEntry(text, layout.items, id, value);
+  if (isMap(layout)) {
+    const range = (layout.items.find((p) => keyOf(p) === id)?.value as Node | null)?.range;
+    if (range) return { offset: range[0], length: range[1] - range[0], text: value };
+    return layout.flow ? addToFlowMap(layout, id, value) : addToBlockMap(text, layout, id, value, newline);
+  }
+  return fillEmptyLayout(text, layoutPair, id, value, newline);
 }
 
-function appendEntry(text: string, items: Pair[], id: string, value: string): TextEdit {
-  const last = items[items.length - 1];
-  const keyRange = (last?.key as Node | null)?.range;
-  const valueRange = (last?.value as Node | null)?.range;
-  if (!keyRange || !valueRange) return appendSection(text, id, value);
-  const lineStart = text.lastIndexOf("\n", keyRange[0] - 1) + 1;
-  const indent = text.slice(lineStart, keyRange[0]);
-  const lineEnd = text.indexOf("\n", valueRange[1]);
-  const offset = lineEnd < 0 ? text.length : lineEnd + 1;
-  const newline = lineEnd < 0 ? "\n" : "";
-  return { offset, length: 0, text: `${newline}${indent}${id}: ${value}\n` };
+function addToFlowMap(layout: YAMLMap, id: string, value: string): TextEdit {
+  const last = layout.items[layout.items.length - 1];
+  const end = (last?.value as Node | null)?.range?.[1];
+  if (end !== undefined) return { offset: end, length: 0, text: `, ${id}: ${value}` };
+  const range = layout.range!;
+  return { offset: range[0], length: range[1] - range[0], text: `{ ${id}: ${value} }` };
 }
 
-function appendSection(text: string, id: string, value: string): TextEdit {
-  const newline = text.endsWith("\n") || text === "" ? "" : "\n";
-  return { offset: text.length, length: 0, text: `${newline}layout:\n  ${id}: ${value}\n` };
+function addToBlockMap(text: string, layout: YAMLMap, id: string, value: string, newline: string): TextEdit {
+  const last = layout.items[layout.items.length - 1]!;
+  const keyStart = (last.key as Node).range![0];
+  const indent = text.slice(text.lastIndexOf("\n", keyStart - 1) + 1, keyStart);
+  const end = (last.value as Node | null)?.range?.[1] ?? (last.key as Node).range![1];
+  // A block collection's range already ends after its last line break.
+  if (text[end - 1] === "\n") return { offset: end, length: 0, text: `${indent}${id}: ${value}${newline}` };
+  const lineEnd = text.indexOf("\n", end);
+  if (lineEnd < 0) return { offset: text.length, length: 0, text: `${newline}${indent}${id}: ${value}${newline}` };
+  return { offset: lineEnd + 1, length: 0, text: `${indent}${id}: ${value}${newline}` };
+}
+
+/** `layout:` with nothing (or null) after it: the entry goes on the next line. */
+function fillEmptyLayout(text: string, pair: Pair, id: string, value: string, newline: string): TextEdit {
+  const valueRange = (pair.value as Node | null)?.range;
+  if (valueRange && valueRange[1] > valueRange[0]) {
+    return { offset: valueRange[0], length: valueRange[1] - valueRange[0], text: `${newline}  ${id}: ${value}` };
+  }
+  const keyEnd = (pair.key as Node).range![1];
+  const colon = text.indexOf(":", keyEnd);
+  return { offset: colon + 1, length: 0, text: `${newline}  ${id}: ${value}` };
+}
+
+function appendSection(text: string, id: string, value: string, newline: string): TextEdit {
+  const separator = text.endsWith("\n") || text === "" ? "" : newline;
+  return { offset: text.length, length: 0, text: `${separator}layout:${newline}  ${id}: ${value}${newline}` };
 }
 
 function keyOf(pair: Pair): string {

@@ -1,6 +1,7 @@
 import { isMap, isScalar, parseDocument, visit, type Document, type YAMLMap } from "yaml";
-import type { Diagnostic } from "./diagnostics.ts";
-import { parseYamlText } from "./yaml-source.ts";
+import { makeDiagnostic, type Diagnostic } from "./diagnostics.ts";
+import { LineIndex } from "./line-index.ts";
+import { parseYamlText, rangeOf } from "./yaml-source.ts";
 
 export type FileKind = "app" | "binding";
 
@@ -28,12 +29,21 @@ const orders: Record<FileKind, Array<{ path: string[]; keys: string[] }>> = {
  * edges, and flow or block style as written. Returns diagnostics instead when it cannot parse.
  */
 export function formatText(kind: FileKind, file: string, text: string): { text: string } | { diagnostics: Diagnostic[] } {
-  const loaded = parseYamlText(file, text);
+  const loneCr = /\r(?!\n)/.exec(text);
+  if (loneCr) return { diagnostics: [loneCarriageReturn(file, text, loneCr.index)] };
+  const crlf = text.includes("\r\n");
+  const loaded = parseYamlText(file, crlf ? text.replaceAll("\r\n", "\n") : text);
   if (!loaded.ok || loaded.diagnostics.length > 0) return { diagnostics: loaded.diagnostics };
   const doc = loaded.value.doc;
   keepHeaderCommentOnTop(doc, () => sortMaps(doc, kind));
   if (kind === "app") orderLayoutLikeNodes(doc);
-  return { text: tightenFlowSequences(doc.toString({ lineWidth: 0, minContentWidth: 0, flowCollectionPadding: true })) };
+  const formatted = tightenFlowSequences(doc.toString({ lineWidth: 0, minContentWidth: 0, flowCollectionPadding: true }));
+  return { text: crlf ? formatted.replaceAll("\n", "\r\n") : formatted };
+}
+
+/** yaml reads a lone CR as part of a line and writes it back ambiguously; such a file is refused. */
+function loneCarriageReturn(file: string, text: string, offset: number): Diagnostic {
+  return makeDiagnostic("lone-carriage-return", {}, { file, range: rangeOf({ lines: new LineIndex(text) }, offset, offset + 1) });
 }
 
 /**
@@ -95,6 +105,9 @@ function sortByKeys(map: YAMLMap, keys: string[]): void {
     .map((pair, index) => ({ pair, index }))
     .sort((a, b) => rank(keyOf(a.pair.key)) - rank(keyOf(b.pair.key)) || a.index - b.index)
     .map(({ pair }) => pair);
+  // A blank line belongs between entries, never before the first one.
+  const first = map.items[0]?.key as { spaceBefore?: boolean } | undefined;
+  if (first?.spaceBefore) first.spaceBefore = false;
 }
 
 function matches(pattern: string[], path: string[]): boolean {

@@ -6,14 +6,16 @@ const t = (en: string, zh: string): Text => ({ en, "zh-CN": zh });
 const list = (items: readonly string[]) => items.map((i) => `'${i}'`).join(", ");
 
 const catalog = {
-  "file-unreadable": (p: { reason: string }) =>
-    t(`cannot read the file: ${p.reason}`, `无法读取文件：${p.reason}`),
+  "file-unreadable": (p: { reason: string; zh: string }) =>
+    t(`cannot read the file: ${p.reason}`, `无法读取文件：${p.zh}`),
   "file-too-large": (p: { bytes: number; limit: number }) =>
     t(`the file is ${p.bytes} bytes; files larger than ${p.limit} bytes are refused`,
       `文件有 ${p.bytes} 字节，超过 ${p.limit} 字节的文件不予处理`),
   "not-text": (p: { reason: string }) =>
     t(`this is not a text file (${p.reason}); expected UTF-8 YAML`, `这不是文本文件（${p.reason}），应为 UTF-8 编码的 YAML`),
   "empty-file": () => t("the file is empty", "文件为空"),
+  "lone-carriage-return": () =>
+    t("a carriage return (CR) without a line feed: save the file with LF or CRLF line endings", "出现了单独的回车符（CR）：请以 LF 或 CRLF 换行保存文件"),
   "yaml-syntax": (p: { detail: string; zh: string }) => t(`YAML syntax error: ${p.detail}`, `YAML 语法错误：${p.zh}（${p.detail}）`),
   "too-deep": () =>
     t("the document is nested too deeply to be a Dengta file", "文档嵌套层级过深，不可能是灯塔文件"),

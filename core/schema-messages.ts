@@ -1,5 +1,6 @@
 import type { ErrorObject } from "ajv";
 import { makeDiagnostic, type Diagnostic } from "./diagnostics.ts";
+import { customMessage } from "./schemas.ts";
 import { rangeAtPath, type YamlSource } from "./yaml-source.ts";
 
 export interface SchemaProblem {
@@ -20,6 +21,9 @@ export function describeSchemaError(error: ErrorObject, basePath: ReadonlyArray<
   const path = [...basePath, ...pointerToPath(error.instancePath)];
   const p = error.params as Record<string, unknown>;
   const problem = (en: string, zh: string, extra: Partial<SchemaProblem> = {}): SchemaProblem => ({ path, atKey: false, en, zh, ...extra });
+  const custom = customMessage(error);
+  if (custom && error.keyword === "pattern") return problem(`${JSON.stringify(error.data)}: ${custom.en}`, `${JSON.stringify(error.data)}：${custom["zh-CN"]}`);
+  if (custom) return problem(custom.en, custom["zh-CN"]);
   switch (error.keyword) {
     case "required":
       return problem(`missing required key '${p.missingProperty}'`, `缺少必需的键 '${p.missingProperty}'`, { atKey: true });

@@ -39,6 +39,8 @@ function formatAjv(): Ajv2020 {
 export function newAjv(options: { useDefaults: boolean }): Ajv2020 {
   const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, useDefaults: options.useDefaults, allowUnionTypes: true });
   (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+  // Annotation: what to tell the user, in both languages, when a keyword of this schema fails.
+  ajv.addKeyword({ keyword: "x-error", schemaType: "object" });
   return ajv;
 }
 
@@ -47,14 +49,19 @@ export function schemaErrors(validate: ValidateFunction, value: unknown): ErrorO
 }
 
 /**
- * Ajv reports every branch it tried; a user wants the one that matters. Drop the summary
- * errors of oneOf/anyOf/if when a more specific error exists at the same or a deeper place,
- * and a propertyNames summary when its pattern error is there too.
+ * Ajv reports every branch it tried; a user wants the one that matters.
+ * - A oneOf/anyOf/not that says in words what it wants (x-error) stands for all its branches.
+ * - Other such summaries go when a more specific error is there.
+ * - A name refused by propertyNames is reported once, by the propertyNames error.
  */
 function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
   const summaries = new Set(["oneOf", "anyOf", "if", "not"]);
-  const specific = errors.filter((e) => !summaries.has(e.keyword));
-  const kept = specific.length > 0 ? specific : errors;
+  const worded = errors.filter((e) => summaries.has(e.keyword) && customMessage(e) !== undefined);
+  const insideWorded = (e: ErrorObject) => worded.some((w) => w !== e && e.schemaPath.startsWith(`${w.schemaPath}/`));
+  const insideName = (e: ErrorObject) => e.keyword !== "propertyNames" && (e as { propertyName?: string }).propertyName !== undefined;
+  let kept = errors.filter((e) => !insideWorded(e) && !insideName(e));
+  const specific = kept.filter((e) => !summaries.has(e.keyword) || worded.includes(e));
+  if (specific.length > 0) kept = specific;
   const seen = new Set<string>();
   return kept.filter((e) => {
     const key = `${e.instancePath}|${e.keyword}|${JSON.stringify(e.params)}`;
@@ -62,4 +69,10 @@ function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
     seen.add(key);
     return true;
   });
+}
+
+/** The schema's own words for a failed keyword, if it has them. */
+export function customMessage(error: ErrorObject): { en: string; "zh-CN": string } | undefined {
+  const messages = (error.parentSchema as { "x-error"?: Record<string, { en: string; "zh-CN": string }> } | undefined)?.["x-error"];
+  return messages?.[error.keyword];
 }

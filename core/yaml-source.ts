@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
-import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from "yaml";
+import { Document, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Node, type Pair, type YAMLMap } from "yaml";
+import { LineIndex } from "./line-index.ts";
 import { makeDiagnostic, START_OF_FILE, type Diagnostic, type SourceRange } from "./diagnostics.ts";
 import type { MessageParams } from "./messages.ts";
 import { yamlErrorInChinese } from "./yaml-errors-zh.ts";
@@ -13,7 +14,7 @@ export interface YamlSource {
   file: string;
   text: string;
   doc: Document.Parsed;
-  lines: LineCounter;
+  lines: LineIndex;
   /** Plain data; undefined when the YAML could not be parsed. */
   value: unknown;
 }
@@ -27,10 +28,19 @@ export function readYamlFile(file: string): Loaded<YamlSource> {
     if (size > MAX_FILE_BYTES) return refuse(file, "file-too-large", { bytes: size, limit: MAX_FILE_BYTES });
     bytes = readFileSync(file);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    return refuse(file, "file-unreadable", { reason });
+    return refuse(file, "file-unreadable", readFailure(error as NodeJS.ErrnoException));
   }
   return parseYamlBytes(file, bytes);
+}
+
+function readFailure(error: NodeJS.ErrnoException): { reason: string; zh: string } {
+  switch (error.code) {
+    case "ENOENT": return { reason: "no such file", zh: "文件不存在" };
+    case "EISDIR": return { reason: "it is a folder, not a file", zh: "这是目录而不是文件" };
+    case "EACCES":
+    case "EPERM": return { reason: "permission denied", zh: "没有读取权限" };
+    default: return { reason: error.code ?? String(error), zh: error.code ?? String(error) };
+  }
 }
 
 export function parseYamlBytes(file: string, bytes: Uint8Array): Loaded<YamlSource> {
@@ -49,12 +59,14 @@ export function parseYamlText(file: string, text: string): Loaded<YamlSource> {
   const bytes = Buffer.byteLength(text);
   if (bytes > MAX_FILE_BYTES) return refuse(file, "file-too-large", { bytes, limit: MAX_FILE_BYTES });
   if (text.trim() === "") return refuse(file, "empty-file", {});
-  const lines = new LineCounter();
+  const lines = new LineIndex(text);
   // uniqueKeys is off because yaml checks it in O(keys²) per map; duplicateKeys does it in one pass.
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false, keepSourceTokens: false });
   const source: YamlSource = { file, text, doc, lines, value: undefined };
   if (doc.errors.length > 0) return { ok: false, diagnostics: doc.errors.map((e) => yamlErrorDiagnostic(source, e.code, e.message, e.pos)) };
   const diagnostics = duplicateKeys(source);
+  const unresolved = unresolvedAlias(source);
+  if (unresolved) return { ok: false, diagnostics: [...diagnostics, unresolved] };
   try {
     source.value = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (error) {
@@ -64,6 +76,24 @@ export function parseYamlText(file: string, text: string): Loaded<YamlSource> {
     throw error;
   }
   return { ok: true, value: source, diagnostics };
+}
+
+/** An alias (*name) with no anchor (&name) before it: yaml only finds out while converting. */
+function unresolvedAlias(source: YamlSource): Diagnostic | undefined {
+  const anchors = new Set<string>();
+  let found: Diagnostic | undefined;
+  visit(source.doc, (_key, node) => {
+    if (isAlias(node)) {
+      if (anchors.has(node.source)) return undefined;
+      const range = node.range ? rangeOf(source, node.range[0], node.range[1]) : START_OF_FILE;
+      found = makeDiagnostic("yaml-syntax", { detail: `the alias *${node.source} names no anchor &${node.source} before it`, zh: `别名 *${node.source} 之前没有锚点 &${node.source}` }, { file: source.file, range });
+      return visit.BREAK;
+    }
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (anchor) anchors.add(anchor);
+    return undefined;
+  });
+  return found;
 }
 
 function refuse<C extends "file-too-large" | "file-unreadable" | "not-text" | "empty-file">(
@@ -110,10 +140,11 @@ function duplicateKeyDiagnostic(source: YamlSource, keyNode: Node, path: Array<s
 }
 
 function firstLine(message: string): string {
+  if (message.startsWith("Source contains multiple documents")) return "a file holds one YAML document; remove the extra '---'";
   return (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
 }
 
-export function rangeOf(source: { lines: LineCounter }, start: number, end: number): SourceRange {
+export function rangeOf(source: { lines: LineIndex }, start: number, end: number): SourceRange {
   const a = source.lines.linePos(start);
   const b = source.lines.linePos(Math.max(start, end));
   return { line: a.line, column: a.col, endLine: b.line, endColumn: b.col };

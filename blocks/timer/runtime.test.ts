@@ -1,14 +1,9 @@
-import { readFileSync } from "node:fs";
-import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { runInHarness } from "../../test/harness.ts";
+import { libraryBlock } from "../../test/library-block.ts";
 import timer from "./runtime.ts";
 
 const START = Date.UTC(2026, 0, 1);
-
-function readJson(url: URL): Record<string, unknown> {
-  return JSON.parse(readFileSync(url, "utf8")) as Record<string, unknown>;
-}
 
 async function runTimer(config: Record<string, unknown>) {
   return runInHarness({
@@ -76,11 +71,7 @@ describe("dengta.time.timer", () => {
   });
 
   it("has a valid manifest and config schema", () => {
-    const ajv = new Ajv2020({ allErrors: true, strict: true });
-    ajv.addSchema(readJson(new URL("../../schemas/common.schema.json", import.meta.url)));
-    const validateManifest = ajv.compile(readJson(new URL("../../schemas/block.schema.json", import.meta.url)));
-    expect(validateManifest(readJson(new URL("./block.json", import.meta.url))), JSON.stringify(validateManifest.errors)).toBe(true);
-    const validateConfig = new Ajv2020({ strict: true, useDefaults: true }).compile(readJson(new URL("./config.schema.json", import.meta.url)));
+    const validateConfig = libraryBlock(new URL(".", import.meta.url)).configValidator();
     const config: Record<string, unknown> = {};
     expect(validateConfig(config)).toBe(true);
     expect(config).toEqual({ intervalMs: 1000 });
