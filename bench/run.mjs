@@ -2,7 +2,7 @@
 // core finds its home folder), imports it, calls its `run()`, then prints a table, writes
 // bench/results.json and rewrites the bench's section of docs/benchmarks.md.
 // A missed target is reported as MISSED, never as a failure: the exit code is 0 unless a bench crashes.
-import { build } from "esbuild";
+import { buildNodeTool } from "../scripts/esbuild-node.mjs";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, platform, arch, totalmem } from "node:os";
 import { join } from "node:path";
@@ -60,20 +60,7 @@ async function runBench(file) {
 }
 
 async function bundle(file, name) {
-  await build({
-    entryPoints: { [name]: join(benchDir, file) },
-    absWorkingDir: root,
-    outdir: outDir,
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node22.13",
-    packages: "external",
-    sourcemap: "linked",
-    charset: "utf8",
-    logLevel: "warning",
-  });
+  await buildNodeTool({ [name]: join(benchDir, file) }, outDir);
   return join(outDir, `${name}.mjs`);
 }
 

@@ -1,0 +1,23 @@
+// How the project's own tools are bundled: ESM for Node, dependencies left in node_modules.
+import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+
+export const root = fileURLToPath(new URL("..", import.meta.url));
+
+/** Bundles `entryPoints` ({ name: source }) into `outdir` as name.mjs. */
+export function buildNodeTool(entryPoints, outdir, logLevel = "warning") {
+  return build({
+    entryPoints,
+    absWorkingDir: root,
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22.13",
+    packages: "external",
+    sourcemap: "linked",
+    charset: "utf8",
+    logLevel,
+  });
+}
