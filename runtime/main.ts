@@ -106,7 +106,6 @@ async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Rea
   return code;
 }
 
-
 interface StopSignal {
   received(): boolean;
   wait: Promise<void>;
