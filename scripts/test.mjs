@@ -36,7 +36,10 @@ function vitest(name) {
 }
 
 /** Debian packages the tests use, installed when we are root and they are missing. */
-const debianPackages = [{ command: "systemd-analyze", name: "systemd" }];
+const debianPackages = [
+  { command: "systemd-analyze", name: "systemd" },
+  { command: "mosquitto", name: "mosquitto" },
+];
 
 function installDebianPackages() {
   const missing = debianPackages.filter((p) => spawnSync("sh", ["-c", `command -v ${p.command}`]).status !== 0).map((p) => p.name);
