@@ -30,10 +30,16 @@ export interface SignalSpec {
   description?: LocalizedText;
 }
 
+export interface QueueSpec {
+  size: number;
+  overflow: "block" | "drop-oldest" | "drop-newest";
+}
+
 export interface NodeSpec {
   block: string;
   title?: LocalizedText;
   config?: Record<string, unknown>;
+  queue?: QueueSpec;
 }
 
 export interface PortRef {

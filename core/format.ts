@@ -14,7 +14,7 @@ const orders: Record<FileKind, Array<{ path: string[]; keys: string[] }>> = {
     { path: ["app"], keys: ["id", "version", "title", "description", "author", "license", "tags"] },
     { path: ["parameters", "*"], keys: ["type", "default", "unit", "minimum", "maximum", "enum", "title", "description"] },
     { path: ["signals", "*"], keys: ["type", "direction", "unit", "title", "description"] },
-    { path: ["nodes", "*"], keys: ["block", "title", "config"] },
+    { path: ["nodes", "*"], keys: ["block", "title", "config", "queue"] },
   ],
   binding: [
     { path: [], keys: ["dengta", "app", "site", "endpoints", "signals", "cameras", "parameters", "calendar"] },

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ValidateFunction } from "ajv";
+import type { QueueSpec } from "./app-file.ts";
 import { makeDiagnostic, START_OF_FILE, type Diagnostic, type LocalizedText } from "./diagnostics.ts";
 import { dengtaHome } from "./project-paths.ts";
 import { schemaDiagnostic } from "./schema-messages.ts";
@@ -26,6 +27,8 @@ export interface BlockManifest {
   config: string;
   runtime: string;
   signalFields?: string[];
+  /** The block's default queue when it is asynchronous; a node may set its own. */
+  queue?: QueueSpec;
 }
 
 export interface RegisteredBlock {

@@ -58,6 +58,23 @@ export interface ResolvedSignal {
   binding: Readonly<Record<string, unknown>> | undefined;
 }
 
+/** What the box and the binding provide to I/O blocks: endpoints, cameras, secrets, folders. */
+export interface SiteContext {
+  /** The binding's endpoints by name, as written: secrets are still references. */
+  readonly endpoints: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly cameras: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** A secret's value on this box: $DENGTA_SECRET_<NAME>, or a file in the credentials folder. */
+  secret(name: string): string | undefined;
+  /** The bundle's data folder; I/O blocks keep shared state (e.g. the OPC UA PKI) under it. */
+  readonly dataDir: string;
+}
+
+/**
+ * Something several nodes share and the engine closes after every block has stopped, such as
+ * one OPC UA session per endpoint. The first `open` for a key wins; later calls get the same one.
+ */
+export type SharedResource = <T>(key: string, open: () => T, close: (value: T) => void | Promise<void>) => T;
+
 export interface BlockContext<Config, State = undefined> {
   /** Id of this node in the APP. */
   readonly nodeId: string;
@@ -71,6 +88,8 @@ export interface BlockContext<Config, State = undefined> {
   readonly log: Log;
   readonly metrics: Metrics;
   readonly signals: Readonly<Record<string, ResolvedSignal>>;
+  readonly site: SiteContext;
+  readonly shared: SharedResource;
   /** A folder this node may write to (created on first use), under the bundle's data folder. */
   dataDir(): string;
 }

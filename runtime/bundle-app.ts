@@ -12,7 +12,11 @@ export interface BundleApp {
 }
 
 /** binding.json: the site's binding as written, or null when the APP needs none. */
-export type BundleBinding = { signals?: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+export type BundleBinding = {
+  signals?: Record<string, Record<string, unknown>>;
+  endpoints?: Record<string, Record<string, unknown>>;
+  cameras?: Record<string, Record<string, unknown>>;
+} & Record<string, unknown>;
 
 export function planFor(app: BundleApp, binding: BundleBinding | null): EnginePlan {
   const signals: Record<string, ResolvedSignal> = {};

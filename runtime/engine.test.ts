@@ -99,18 +99,83 @@ describe("engine", () => {
     expect(run.logs[0]!.message).toContain("has no output port 'nope'");
   });
 
-  it("drops the oldest queued message when a busy block's queue is full, and counts it", async () => {
-    let release: () => void = () => {};
-    const gate = new Promise<void>((resolve) => { release = resolve; });
-    const seen: unknown[] = [];
-    const stuck = defineBlock({ async onMessage(_port, msg) { await gate; seen.push(msg.value); } });
-    const run = await runInHarness({ nodes: { stuck: { block: stuck, outputs: [] } }, inject: ["stuck.in"], queueLimit: 3 });
-    for (let i = 0; i < 6; i++) run.send("stuck.in", i);
-    release();
-    await run.runUntil();
-    // 0 was being handled; 1 and 2 were dropped to make room for 3, 4, 5.
-    expect(seen).toEqual([0, 3, 4, 5]);
-    expect(run.engine.stats().stuck!.dropped).toBe(2);
+  describe("a busy block's full queue", () => {
+    /** A block that holds every message until `release` is called. */
+    function gated() {
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => { release = resolve; });
+      const seen: unknown[] = [];
+      const block = defineBlock({ async onMessage(_port, msg) { await gate; seen.push(msg.value); } });
+      return { block, seen, release: () => release() };
+    }
+
+    it("drop-oldest: keeps the newest messages and counts the dropped ones", async () => {
+      const stuck = gated();
+      const run = await runInHarness({ nodes: { stuck: { block: stuck.block, outputs: [], queue: { size: 3, overflow: "drop-oldest" } } }, inject: ["stuck.in"] });
+      for (let i = 0; i < 6; i++) run.send("stuck.in", i);
+      stuck.release();
+      await run.runUntil();
+      // 0 was being handled; 1 and 2 were dropped to make room for 3, 4, 5.
+      expect(stuck.seen).toEqual([0, 3, 4, 5]);
+      expect(run.engine.stats().stuck!.dropped).toBe(2);
+    });
+
+    it("drop-newest: keeps the oldest messages and counts the refused ones", async () => {
+      const stuck = gated();
+      const run = await runInHarness({ nodes: { stuck: { block: stuck.block, outputs: [], queue: { size: 3, overflow: "drop-newest" } } }, inject: ["stuck.in"] });
+      for (let i = 0; i < 6; i++) run.send("stuck.in", i);
+      stuck.release();
+      await run.runUntil();
+      expect(stuck.seen).toEqual([0, 1, 2, 3]);
+      expect(run.engine.stats().stuck!.dropped).toBe(2);
+    });
+
+    it("block: loses nothing and holds back an asynchronous upstream block until there is room", async () => {
+      const stuck = gated();
+      const depths: number[] = [];
+      let engineRef: { stats(): Record<string, { queued: number }> } | undefined;
+      const relay = defineBlock({
+        async onMessage(_port, msg, ctx) {
+          await Promise.resolve();
+          depths.push(engineRef!.stats().slow!.queued);
+          ctx.emit("out", msg.value);
+        },
+      });
+      const run = await runInHarness({
+        nodes: {
+          relay: { block: relay, outputs: ["out"], queue: { size: 100, overflow: "drop-oldest" } },
+          slow: { block: stuck.block, outputs: [], queue: { size: 2, overflow: "block" } },
+        },
+        edges: ["relay.out -> slow.in"],
+        inject: ["relay.in"],
+      });
+      engineRef = run.engine;
+      for (let i = 0; i < 10; i++) run.send("relay.in", i);
+      await Promise.resolve();
+      await new Promise((resolve) => setImmediate(resolve));
+      // The relay stops taking messages once slow's queue is full: 1 in slow, 2 queued, the rest wait upstream.
+      expect(run.engine.stats().slow!.queued).toBe(2);
+      expect(run.engine.stats().relay!.queued).toBeGreaterThan(0);
+      stuck.release();
+      await run.runUntil();
+      expect(stuck.seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(Math.max(...depths)).toBeLessThanOrEqual(2);
+      expect(run.engine.stats().slow!.dropped).toBe(0);
+    });
+  });
+
+  it("shares one resource per key between nodes and closes it after every block has stopped", async () => {
+    const events: string[] = [];
+    const user = defineBlock({
+      start(ctx) {
+        const session = ctx.shared("session:plc", () => { events.push(`open by ${ctx.nodeId}`); return { id: 1 }; }, () => { events.push("close"); });
+        events.push(`${ctx.nodeId} got ${session.id}`);
+      },
+      stop(ctx) { events.push(`stop ${ctx.nodeId}`); },
+    });
+    const run = await runInHarness({ nodes: { a: { block: user, outputs: [] }, b: { block: user, outputs: [] } } });
+    await run.stop();
+    expect(events).toEqual(["open by b", "b got 1", "a got 1", "stop a", "stop b", "close"]);
   });
 
   it("starts downstream blocks first and stops sources first, letting their last messages drain", async () => {

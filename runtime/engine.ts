@@ -1,9 +1,20 @@
 import type {
-  AnyBlockDefinition, BlockContext, BlockDefinition, BlockStore, EmitOptions, Log, LogText, Message, Metrics, ResolvedSignal,
+  AnyBlockDefinition, BlockContext, BlockDefinition, BlockStore, EmitOptions, Log, LogText, Message, Metrics, ResolvedSignal, SiteContext,
 } from "./block.ts";
 import type { EngineClock } from "./clock.ts";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+
+export type OverflowPolicy = "block" | "drop-oldest" | "drop-newest";
+
+/** How many messages a busy asynchronous node may hold, and what happens to one more. */
+export interface QueuePolicy {
+  size: number;
+  /** block: keep it and hold back upstream asynchronous nodes until there is room. */
+  overflow: OverflowPolicy;
+}
+
+export const DEFAULT_QUEUE: QueuePolicy = { size: 1000, overflow: "drop-oldest" };
 
 /** One node of the APP as the engine runs it: block already resolved, config already final. */
 export interface PlannedNode {
@@ -12,6 +23,7 @@ export interface PlannedNode {
   block: string;
   config: Record<string, unknown>;
   outputs: string[];
+  queue?: QueuePolicy;
 }
 
 export interface PlannedEdge {
@@ -34,15 +46,20 @@ export interface EngineOptions {
   log: LogSink;
   dataDir: string;
   openStore: (nodeId: string) => BlockStore;
-  /** Messages a busy asynchronous block may hold before the oldest is dropped. */
-  queueLimit?: number;
+  /** The queue of nodes whose plan names none. */
+  queue?: QueuePolicy;
+  /** Endpoints, cameras and secrets; none when the APP does no I/O. */
+  site?: Omit<SiteContext, "dataDir">;
 }
 
 export interface NodeStats {
   in: number;
   out: number;
   errors: number;
+  /** Messages lost to a full queue (drop-oldest, drop-newest). */
   dropped: number;
+  /** Messages queued beyond the limit while upstream was held back (block). */
+  overLimit: number;
   queued: number;
   last: unknown;
 }
@@ -55,7 +72,10 @@ interface Runner {
   ctx: BlockContext<Record<string, unknown>, unknown>;
   targets: Map<string, Array<{ runner: Runner; port: string }>>;
   queue: Array<{ port: string; msg: Message }>;
+  policy: QueuePolicy;
   busy: boolean;
+  /** Upstream nodes waiting for room in this node's queue before they take their next message. */
+  waiting: Set<Runner>;
   stats: NodeStats;
   counters: Map<string, number>;
 }
@@ -66,10 +86,11 @@ export class Engine {
   private inFlight = 0;
   private settleWaiters: Array<() => void> = [];
   private stopping: Promise<void> | undefined;
-  private readonly queueLimit: number;
+  private readonly resources = new Map<string, { value: unknown; close: (value: never) => void | Promise<void> }>();
+  private readonly site: SiteContext;
 
   constructor(plan: EnginePlan, blocks: Readonly<Record<string, AnyBlockDefinition>>, private readonly options: EngineOptions) {
-    this.queueLimit = options.queueLimit ?? 1000;
+    this.site = Object.freeze({ endpoints: {}, cameras: {}, secret: () => undefined, ...options.site, dataDir: options.dataDir });
     for (const node of plan.nodes) {
       const definition = blocks[node.block] as AnyBlock | undefined;
       if (definition === undefined) throw new Error(`block ${node.block} is not in this bundle`);
@@ -136,12 +157,29 @@ export class Engine {
       }
       await this.settled();
     }
+    for (const [key, resource] of [...this.resources].reverse()) {
+      try {
+        await resource.close(resource.value as never);
+      } catch (error) {
+        this.options.log("error", "engine", { en: `closing ${key} failed: ${describe(error)}`, "zh-CN": `关闭 ${key} 失败：${describe(error)}` });
+      }
+    }
+    this.resources.clear();
+  }
+
+  private shared<T>(key: string, open: () => T, close: (value: T) => void | Promise<void>): T {
+    const existing = this.resources.get(key);
+    if (existing) return existing.value as T;
+    const value = open();
+    this.resources.set(key, { value, close: close as (value: never) => void | Promise<void> });
+    return value;
   }
 
   private makeRunner(node: PlannedNode, definition: AnyBlock, signals: Record<string, ResolvedSignal>): Runner {
     const runner = {
-      node, definition, targets: new Map(), queue: [], busy: false,
-      stats: { in: 0, out: 0, errors: 0, dropped: 0, queued: 0, last: undefined },
+      node, definition, targets: new Map(), queue: [], busy: false, waiting: new Set(),
+      policy: node.queue ?? this.options.queue ?? DEFAULT_QUEUE,
+      stats: { in: 0, out: 0, errors: 0, dropped: 0, overLimit: 0, queued: 0, last: undefined },
       counters: new Map<string, number>(),
     } as unknown as Runner;
     const state = definition.createState?.(node.config);
@@ -155,6 +193,8 @@ export class Engine {
       log: this.makeLog(node.id),
       metrics: makeMetrics(runner.counters),
       signals,
+      site: this.site,
+      shared: <T>(key: string, open: () => T, close: (value: T) => void | Promise<void>) => this.shared(key, open, close),
       dataDir: () => ensureDir(join(this.options.dataDir, node.id)),
     });
     return runner;
@@ -190,11 +230,23 @@ export class Engine {
       this.invoke(runner, port, msg);
       return;
     }
-    if (runner.queue.length >= this.queueLimit) {
-      runner.queue.shift();
-      runner.stats.dropped++;
+    if (runner.queue.length < runner.policy.size) {
+      runner.queue.push({ port, msg });
+      return;
     }
-    runner.queue.push({ port, msg });
+    switch (runner.policy.overflow) {
+      case "drop-newest":
+        runner.stats.dropped++;
+        return;
+      case "drop-oldest":
+        runner.queue.shift();
+        runner.stats.dropped++;
+        runner.queue.push({ port, msg });
+        return;
+      case "block":
+        runner.stats.overLimit++;
+        runner.queue.push({ port, msg });
+    }
   }
 
   private invoke(runner: Runner, port: string, msg: Message): void {
@@ -220,13 +272,38 @@ export class Engine {
   private finishAsync(runner: Runner): void {
     runner.busy = false;
     this.inFlight--;
-    const next = runner.queue.shift();
-    if (next !== undefined) this.invoke(runner, next.port, next.msg);
+    this.takeNext(runner);
+    if (runner.queue.length < runner.policy.size && runner.waiting.size > 0) {
+      const waiting = [...runner.waiting];
+      runner.waiting.clear();
+      for (const upstream of waiting) this.takeNext(upstream);
+    }
     if (this.inFlight === 0) {
       const waiters = this.settleWaiters;
       this.settleWaiters = [];
       for (const resolve of waiters) resolve();
     }
+  }
+
+  /** Starts the node's next queued message, unless a full "block" queue downstream holds it back. */
+  private takeNext(runner: Runner): void {
+    if (runner.busy || runner.queue.length === 0) return;
+    const full = this.fullBlockingTarget(runner);
+    if (full !== undefined) {
+      full.waiting.add(runner);
+      return;
+    }
+    const next = runner.queue.shift()!;
+    this.invoke(runner, next.port, next.msg);
+  }
+
+  private fullBlockingTarget(runner: Runner): Runner | undefined {
+    for (const list of runner.targets.values()) {
+      for (const { runner: target } of list) {
+        if (target.policy.overflow === "block" && target.queue.length >= target.policy.size) return target;
+      }
+    }
+    return undefined;
   }
 
   /** A failing block is isolated: logged, counted, and reported on its `error` port if it has one. */

@@ -9,6 +9,7 @@ import { VirtualClock, WallClock, type EngineClock } from "./clock.ts";
 import { parseDuration } from "./duration.ts";
 import { describe, Engine, type LogSink } from "./engine.ts";
 import { detectLocale, type Locale } from "./locale.ts";
+import { readSecret } from "./secrets.ts";
 import { StateDatabase } from "./store.ts";
 
 export const EXIT = { ok: 0, refused: 1, usage: 2, failed: 3 } as const;
@@ -83,8 +84,9 @@ async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Rea
   const clock = makeClock(options);
   out.useClock(clock);
   const states = new StateDatabase(join(options.dataDir, "state.db"));
+  const site = { endpoints: binding?.endpoints ?? {}, cameras: binding?.cameras ?? {}, secret: (name: string) => readSecret(name) };
   const engine = new Engine(planFor(app, binding), blocks, {
-    clock, dataDir: options.dataDir, log: out.log, openStore: (id) => states.storeFor(id),
+    clock, dataDir: options.dataDir, log: out.log, openStore: (id) => states.storeFor(id), site,
   });
   const signal = stopSignal();
   const startedAt = clock.now();

@@ -5,13 +5,14 @@ import { join } from "node:path";
 import type { AnyBlockDefinition, Message } from "../runtime/block.ts";
 import { defineBlock } from "../runtime/block.ts";
 import { VirtualClock } from "../runtime/clock.ts";
-import { Engine, type EnginePlan, type LogLevel, type PlannedNode } from "../runtime/engine.ts";
+import { Engine, type EnginePlan, type LogLevel, type PlannedNode, type QueuePolicy } from "../runtime/engine.ts";
 import { StateDatabase } from "../runtime/store.ts";
 
 export interface HarnessNode {
   block: AnyBlockDefinition;
   config?: Record<string, unknown>;
   outputs: string[];
+  queue?: QueuePolicy;
 }
 
 export interface HarnessRun {
@@ -41,7 +42,7 @@ export async function runInHarness(options: {
   inject?: string[];
   startMs?: number;
   dataDir?: string;
-  queueLimit?: number;
+  queue?: QueuePolicy;
 }): Promise<HarnessRun> {
   const clock = new VirtualClock(options.startMs ?? START);
   const captured = new Map<string, Message[]>();
@@ -59,7 +60,7 @@ export async function runInHarness(options: {
   for (const [id, node] of Object.entries(options.nodes)) {
     const key = `test.${id}@1`;
     blocks[key] = node.block;
-    nodes.push({ id, block: key, config: node.config ?? {}, outputs: node.outputs });
+    nodes.push({ id, block: key, config: node.config ?? {}, outputs: node.outputs, ...(node.queue ? { queue: node.queue } : {}) });
   }
 
   blocks["test.capture@1"] = defineBlock({
@@ -82,7 +83,7 @@ export async function runInHarness(options: {
     dataDir,
     log: (level, node, message) => logs.push({ level, node, message: typeof message === "string" ? message : message.en }),
     openStore: (nodeId) => states.storeFor(nodeId),
-    ...(options.queueLimit === undefined ? {} : { queueLimit: options.queueLimit }),
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
   });
   await engine.start();
 

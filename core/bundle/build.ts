@@ -73,7 +73,10 @@ function bundleApp(app: CheckedApp): BundleApp {
     app: { id: doc.app.id, version: doc.app.version, title: doc.app.title },
     parameters: app.parameters,
     signals: Object.fromEntries(Object.entries(doc.signals ?? {}).map(([name, s]) => [name, { type: s.type, direction: s.direction, ...(s.unit ? { unit: s.unit } : {}) }])),
-    nodes: app.nodes.map((n) => ({ id: n.id, block: n.block.key, config: n.config, outputs: Object.keys(n.block.manifest.outputs) })),
+    nodes: app.nodes.map((n) => {
+      const queue = n.spec.queue ?? n.block.manifest.queue;
+      return { id: n.id, block: n.block.key, config: n.config, outputs: Object.keys(n.block.manifest.outputs), ...(queue ? { queue } : {}) };
+    }),
     edges: app.edges.map((e) => ({ from: e.from, to: e.to })),
   };
 }
