@@ -11,12 +11,16 @@ import { describe, Engine, type LogSink } from "./engine.ts";
 import { detectLocale, type Locale } from "./locale.ts";
 import { readSecret } from "./secrets.ts";
 import { StateDatabase } from "./store.ts";
+import { engineMetrics } from "./health/metrics.ts";
+import { startHealthServer, type HealthServer } from "./health/server.ts";
 
 export const EXIT = { ok: 0, refused: 1, usage: 2, failed: 3 } as const;
 
 const DEFAULT_TRUST_FOLDER = "/etc/dengta/trusted-keys";
 
 interface RunOptions {
+  /** host:port of /healthz and /metrics, or undefined for none. */
+  health: { host: string; port: number } | undefined;
   clock: "wall" | "virtual";
   startMs: number | undefined;
   forMs: number | undefined;
@@ -40,6 +44,8 @@ Options:
   --trust-key <path>     a publisher's public key (.pub) or a folder of them; repeatable
                          (also trusted: $DENGTA_TRUSTED_KEYS and ${DEFAULT_TRUST_FOLDER})
   --allow-unsigned       run a bundle that carries no signature (development only)
+  --health <host:port>   serve /healthz and /metrics here (default 127.0.0.1:9464; port 0 = any)
+  --no-health            serve neither
   --json                 log as JSON lines
   --lang en|zh-CN        language of messages
 Exit codes: 0 stopped cleanly, 1 bundle refused, 2 usage error, 3 a block failed to start.`,
@@ -55,6 +61,8 @@ Exit codes: 0 stopped cleanly, 1 bundle refused, 2 usage error, 3 a block failed
   --trust-key <路径>     发布者公钥（.pub）或公钥目录，可重复
                          （另外信任：$DENGTA_TRUSTED_KEYS 与 ${DEFAULT_TRUST_FOLDER}）
   --allow-unsigned       允许运行未签名的包（仅限开发）
+  --health <主机:端口>   在此提供 /healthz 与 /metrics（默认 127.0.0.1:9464；端口 0 表示任意）
+  --no-health            不提供健康检查与指标
   --json                 以 JSON 行输出日志
   --lang en|zh-CN        消息语言
 退出码：0 正常停止，1 包被拒绝，2 用法错误，3 功能块启动失败。`,
@@ -89,6 +97,7 @@ async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Rea
     clock, dataDir: options.dataDir, log: out.log, openStore: (id) => states.storeFor(id), site,
   });
   const signal = stopSignal();
+  const health = await startHealth(engine, app, options, out);
   const startedAt = clock.now();
   out.info(options.locale === "zh-CN"
     ? `运行 ${app.app.title["zh-CN"]}（${app.app.id} ${app.app.version}）：${app.nodes.length} 个节点，${options.clock === "virtual" ? "虚拟" : "墙上"}时钟`
@@ -101,11 +110,35 @@ async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Rea
     out.error(`${options.locale === "zh-CN" ? "功能块启动失败" : "a block failed to start"}: ${describe(error)}`);
     code = EXIT.failed;
   }
+  health.stopping = true;
   await engine.stop();
+  await health.server?.close();
   states.close();
   signal.dispose();
   if (code === EXIT.ok) out.summary(engine, clock.now() - startedAt);
   return code;
+}
+
+/** Health is a window onto the APP: a busy port is reported, never a reason not to run. */
+async function startHealth(engine: Engine, app: BundleApp, options: RunOptions, out: Printer): Promise<{ server?: HealthServer; stopping: boolean }> {
+  const state: { server?: HealthServer; stopping: boolean } = { stopping: false };
+  if (options.health === undefined) return state;
+  const blocks = Object.fromEntries(app.nodes.map((n) => [n.id, n.block]));
+  const started = Date.now();
+  try {
+    state.server = await startHealthServer({
+      ...options.health,
+      registry: engineMetrics(engine, blocks),
+      status: () => ({ status: state.stopping ? "stopping" : "ok", app: `${app.app.id}@${app.app.version}`, uptimeSeconds: (Date.now() - started) / 1000, nodes: app.nodes.length }),
+    });
+    out.info(options.locale === "zh-CN" ? `健康检查与指标：${state.server.url}/healthz、${state.server.url}/metrics` : `health and metrics: ${state.server.url}/healthz, ${state.server.url}/metrics`);
+  } catch (error) {
+    out.log("warn", "health", {
+      en: `cannot serve health and metrics on ${options.health.host}:${options.health.port}: ${describe(error)}; running without them`,
+      "zh-CN": `无法在 ${options.health.host}:${options.health.port} 提供健康检查与指标：${describe(error)}；继续运行，但不提供它们`,
+    });
+  }
+  return state;
 }
 
 interface StopSignal {
@@ -173,6 +206,8 @@ function parseOptions(argv: string[], bundleDir: string): RunOptions | number {
         "trust-key": { type: "string", multiple: true, default: [] },
         "allow-unsigned": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
+        health: { type: "string", default: "127.0.0.1:9464" },
+        "no-health": { type: "boolean", default: false },
         lang: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -191,11 +226,19 @@ function parseOptions(argv: string[], bundleDir: string): RunOptions | number {
   if (startMs !== undefined && Number.isNaN(startMs)) return usage(locale, `--start ${values.start}`);
   const forMs = values.for === undefined ? undefined : parseDuration(values.for);
   if (values.for !== undefined && forMs === undefined) return usage(locale, `--for ${values.for}`);
+  const health = values["no-health"] ? undefined : parseHostPort(values.health);
+  if (health === null) return usage(locale, `--health ${values.health}`);
   return {
-    clock: values.clock, startMs, forMs, locale,
+    health, clock: values.clock, startMs, forMs, locale,
     dataDir: values.data ?? process.env.DENGTA_DATA ?? join(bundleDir, DATA_FOLDER),
     trustKeys: values["trust-key"], allowUnsigned: values["allow-unsigned"], json: values.json,
   };
+}
+
+function parseHostPort(text: string): { host: string; port: number } | null {
+  const match = /^(.+):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[2]) : NaN;
+  return match && port <= 65535 ? { host: match[1]!.replace(/^\[|\]$/g, ""), port } : null;
 }
 
 function usage(locale: Locale, detail: string): number {

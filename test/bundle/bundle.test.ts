@@ -181,6 +181,41 @@ describe("edge bundle", () => {
     expect(lines.length - 1).toBe(summary.stats.tick.out);
   });
 
+  it("serves /healthz and /metrics while it runs, and keeps running when the port is taken", async () => {
+    const dir = tempDir("health");
+    const endless = join(dir, "endless.iapp.yaml");
+    writeFileSync(endless, readFileSync(app, "utf8").replace("{ intervalMs: 200, count: 30 }", "{ intervalMs: 10 }"));
+    const out = join(dir, "bundle");
+    expect(dengta(["build", endless, "--out", out, "--key", `${keys.acme}.key`]).status).toBe(0);
+    const child = spawn(process.execPath, [join(out, "main.js"), "--trust-key", `${keys.acme}.pub`, "--json", "--health", "127.0.0.1:0", "--data", join(dir, "data")]);
+    const url = await new Promise<string>((resolve) => {
+      let stdout = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout += chunk;
+        const found = /(http:\/\/127\.0\.0\.1:\d+)\/healthz/.exec(stdout);
+        if (found) resolve(found[1]!);
+      });
+    });
+    const health = await fetch(`${url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: "ok", app: "oven-watch@1.0.0", nodes: 5 });
+    // Wait until the timer has certainly ticked, then read its counter.
+    let metrics = "";
+    for (let tries = 0; tries < 200 && !/dengta_block_messages_out_total\{node="tick",block="dengta\.time\.timer@1"\} [1-9]/.test(metrics); tries++) {
+      metrics = await (await fetch(`${url}/metrics`)).text();
+    }
+    expect(metrics).toMatch(/dengta_block_messages_out_total\{node="tick",block="dengta\.time\.timer@1"\} [1-9]/);
+    expect(metrics).toMatch(/dengta_block_queue_depth\{node="oven",block="dengta\.flow\.map@1"\} \d+/);
+    expect(metrics).toContain("dengta_process_resident_memory_bytes");
+    const port = Number(new URL(url).port);
+    const second = spawnSync(process.execPath, [join(out, "main.js"), "--trust-key", `${keys.acme}.pub`, "--health", `127.0.0.1:${port}`, "--clock", "virtual", "--for", "1s", "--data", join(dir, "data2")], { encoding: "utf8" });
+    expect(second.status).toBe(0);
+    expect(second.stdout).toMatch(/cannot serve health and metrics on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+    child.kill("SIGTERM");
+    const [code] = await once(child, "exit");
+    expect(code).toBe(0);
+  });
+
   it("refuses to build an APP with errors, writing nothing", () => {
     const dir = tempDir("broken");
     const broken = join(dir, "broken.iapp.yaml");
