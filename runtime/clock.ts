@@ -5,6 +5,11 @@ export interface EngineClock extends Clock {
   pendingTimers(): number;
   /** Cancels every timer, so nothing new starts while the engine stops. */
   clearAll(): void;
+  /**
+   * A source's timestamp has been seen. A clock that follows its sources (a simulator, a
+   * recording) moves to it, firing the timers due before; other clocks ignore it.
+   */
+  observe?(sourceTs: number): void;
 }
 
 /** Wall time, for a box running live. */
@@ -109,6 +114,13 @@ export class VirtualClock implements EngineClock {
     this.current = Math.max(this.current, ms);
   }
 
+  /** Moves time and every pending timer by the same amount: the schedule keeps its shape. */
+  protected shiftTo(ms: number): void {
+    const delta = ms - this.current;
+    this.current = ms;
+    for (const timer of this.timers.values()) timer.due += delta;
+  }
+
   private schedule(callback: () => void, delayMs: number, intervalMs: number | undefined): TimerHandle {
     const id = this.nextId++;
     this.timers.set(id, { id, due: this.current + Math.max(0, delayMs), intervalMs, callback });
@@ -127,5 +139,28 @@ export class VirtualClock implements EngineClock {
       if (best === undefined || timer.due < best.due) best = timer;
     }
     return best;
+  }
+}
+
+/**
+ * Time taken from the sources' own timestamps: the simulator's model time at any speed, or a
+ * recording's time in replay. It never runs backwards and never skips a timer: observing a
+ * later timestamp first fires, in order, every timer due up to it.
+ */
+export class FollowingClock extends VirtualClock {
+  private started = false;
+
+  constructor(startMs: number) {
+    super(startMs);
+  }
+
+  observe(sourceTs: number): void {
+    if (!this.started) {
+      // The first timestamp seen sets the time: timers set before it count from it.
+      this.started = true;
+      if (sourceTs > this.now()) this.shiftTo(sourceTs);
+    }
+    while (this.fireNext(sourceTs)) { /* every timer due up to the source's time */ }
+    this.moveTo(sourceTs);
   }
 }

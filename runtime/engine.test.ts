@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { runInHarness } from "../test/harness.ts";
 import { defineBlock, type Message } from "./block.ts";
-import { VirtualClock } from "./clock.ts";
+import { FollowingClock, VirtualClock } from "./clock.ts";
 
 const passThrough = defineBlock({ onMessage: (_port, msg, ctx) => ctx.emit("out", msg.value) });
 
@@ -252,5 +252,31 @@ describe("virtual clock", () => {
     clock.setTimeout(() => {}, 100);
     expect(clock.fireNext(50)).toBe(false);
     expect(clock.pendingTimers()).toBe(1);
+  });
+});
+
+describe("following clock", () => {
+  it("takes time from the sources' timestamps and fires timers due before each one, in order", async () => {
+    const events: string[] = [];
+    const ticker = defineBlock({
+      start(ctx) { ctx.clock.setInterval(() => events.push(`tick@${ctx.clock.now()}`), 1000); },
+    });
+    const recorder = defineBlock({ onMessage: (_port, msg, ctx) => { events.push(`value ${String(msg.value)}@${msg.ts} now ${ctx.clock.now()}`); } });
+    const clock = new FollowingClock(0);
+    const run = await runInHarness({
+      nodes: { ticker: { block: ticker, outputs: [] }, recorder: { block: recorder, outputs: [] } },
+      inject: ["recorder.in"],
+      clock,
+    });
+    run.send("recorder.in", "a", 10_000);
+    run.send("recorder.in", "b", 12_500);
+    run.send("recorder.in", "late", 12_000);
+    expect(events).toEqual([
+      "value a@10000 now 10000",
+      "tick@11000", "tick@12000",
+      "value b@12500 now 12500",
+      "value late@12000 now 12500",
+    ]);
+    await run.stop();
   });
 });

@@ -84,6 +84,8 @@ export class Engine {
   private readonly runners = new Map<string, Runner>();
   private readonly order: Runner[] = [];
   private inFlight = 0;
+  /** How deep the engine is in synchronous onMessage calls; 0 when a source emits on its own. */
+  private depth = 0;
   private settleWaiters: Array<() => void> = [];
   private stopping: Promise<void> | undefined;
   private readonly resources = new Map<string, { value: unknown; close: (value: never) => void | Promise<void> }>();
@@ -213,6 +215,9 @@ export class Engine {
     if (!runner.node.outputs.includes(port)) {
       throw new Error(`${runner.node.block} has no output port '${port}'`);
     }
+    // A source's timestamp moves a following clock, firing timers due before it first; never
+    // from inside onMessage, where a timer of the very block running would re-enter it.
+    if (options?.ts !== undefined && this.depth === 0) this.options.clock.observe?.(options.ts);
     const msg: Message = Object.freeze({
       value: freezeShallow(value),
       ts: options?.ts ?? this.options.clock.now(),
@@ -251,11 +256,14 @@ export class Engine {
 
   private invoke(runner: Runner, port: string, msg: Message): void {
     let result: void | Promise<void>;
+    this.depth++;
     try {
       result = runner.definition.onMessage?.(port, msg, runner.ctx);
     } catch (error) {
       this.fail(runner, port, msg, error);
       return;
+    } finally {
+      this.depth--;
     }
     if (result === undefined || typeof (result as Promise<void>).then !== "function") return;
     runner.busy = true;

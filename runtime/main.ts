@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import type { AnyBlockDefinition, LogText } from "./block.ts";
 import { planFor, type BundleApp, type BundleBinding } from "./bundle-app.ts";
 import { DATA_FOLDER, loadTrustedKeys, verifyBundle, type BundleProblem } from "./bundle-verify.ts";
-import { VirtualClock, WallClock, type EngineClock } from "./clock.ts";
+import { FollowingClock, VirtualClock, WallClock, type EngineClock } from "./clock.ts";
 import { parseDuration } from "./duration.ts";
 import { describe, Engine, type LogSink } from "./engine.ts";
 import { detectLocale, type Locale } from "./locale.ts";
@@ -21,7 +21,7 @@ const DEFAULT_TRUST_FOLDER = "/etc/dengta/trusted-keys";
 interface RunOptions {
   /** host:port of /healthz and /metrics, or undefined for none. */
   health: { host: string; port: number } | undefined;
-  clock: "wall" | "virtual";
+  clock: "wall" | "virtual" | "follow";
   startMs: number | undefined;
   forMs: number | undefined;
   dataDir: string;
@@ -37,7 +37,9 @@ const help = {
 Runs this Dengta edge bundle after checking every file against its signed manifest.
 
 Options:
-  --clock wall|virtual   wall time (default), or virtual time that jumps to the next timer
+  --clock wall|virtual|follow
+                         wall time (default); virtual time that jumps to the next timer; or
+                         the sources' own time (a simulator's model time, a recording's time)
   --start <ISO time>     where virtual time starts (default: now)
   --for <duration>       stop after this long, e.g. 30s, 8h (model time on the virtual clock)
   --data <folder>        where the bundle keeps its data (default: <bundle>/data, or $DENGTA_DATA)
@@ -54,7 +56,9 @@ Exit codes: 0 stopped cleanly, 1 bundle refused, 2 usage error, 3 a block failed
 先按已签名的清单核对每个文件，再运行本灯塔边缘包。
 
 选项：
-  --clock wall|virtual   墙上时间（默认），或直接跳到下一个定时器的虚拟时间
+  --clock wall|virtual|follow
+                         墙上时间（默认）；直接跳到下一个定时器的虚拟时间；或数据源自身的时间
+                         （仿真器的模型时间、录制数据的时间）
   --start <ISO 时间>     虚拟时间的起点（默认：当前时间）
   --for <时长>           运行这么久后停止，例如 30s、8h（虚拟时钟下为模型时间）
   --data <目录>          数据存放目录（默认：<包目录>/data，或 $DENGTA_DATA）
@@ -85,7 +89,9 @@ export async function runBundle(blocks: Readonly<Record<string, AnyBlockDefiniti
 }
 
 function makeClock(options: RunOptions): EngineClock {
-  return options.clock === "virtual" ? new VirtualClock(options.startMs ?? Date.now()) : new WallClock();
+  const start = options.startMs ?? Date.now();
+  if (options.clock === "virtual") return new VirtualClock(start);
+  return options.clock === "follow" ? new FollowingClock(start) : new WallClock();
 }
 
 async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Readonly<Record<string, AnyBlockDefinition>>, options: RunOptions, out: Printer): Promise<number> {
@@ -100,12 +106,14 @@ async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Rea
   const health = await startHealth(engine, app, options, out);
   const startedAt = clock.now();
   out.info(options.locale === "zh-CN"
-    ? `运行 ${app.app.title["zh-CN"]}（${app.app.id} ${app.app.version}）：${app.nodes.length} 个节点，${options.clock === "virtual" ? "虚拟" : "墙上"}时钟`
+    ? `运行 ${app.app.title["zh-CN"]}（${app.app.id} ${app.app.version}）：${app.nodes.length} 个节点，${{ virtual: "虚拟", follow: "跟随数据源的", wall: "墙上" }[options.clock]}时钟`
     : `running ${app.app.title.en} (${app.app.id} ${app.app.version}): ${app.nodes.length} nodes on the ${options.clock} clock`);
   let code: number = EXIT.ok;
   try {
     await engine.start();
-    await (clock instanceof VirtualClock ? runVirtual(engine, clock, options, startedAt, signal) : runWall(options, signal));
+    if (clock instanceof FollowingClock) await runFollowing(clock, options, signal);
+    else if (clock instanceof VirtualClock) await runVirtual(engine, clock, options, startedAt, signal);
+    else await runWall(options, signal);
   } catch (error) {
     out.error(`${options.locale === "zh-CN" ? "功能块启动失败" : "a block failed to start"}: ${describe(error)}`);
     code = EXIT.failed;
@@ -175,16 +183,30 @@ async function runVirtual(engine: Engine, clock: VirtualClock, options: RunOptio
 /** Runs until a signal, the `--for` limit, or until the APP has nothing left to do. */
 async function runWall(options: RunOptions, signal: StopSignal): Promise<void> {
   let limit: NodeJS.Timeout | undefined;
+  const done = new Promise<void>((resolve) => {
+    if (options.forMs !== undefined) limit = setTimeout(resolve, options.forMs);
+  });
+  await untilIdleOr(Promise.race([done, signal.wait]));
+  if (limit) clearTimeout(limit);
+}
+
+/** On the sources' time, `--for` counts model time: it ends when a source's timestamp passes it. */
+async function runFollowing(clock: FollowingClock, options: RunOptions, signal: StopSignal): Promise<void> {
+  const done = new Promise<void>((resolve) => {
+    if (options.forMs !== undefined) clock.setTimeout(resolve, options.forMs);
+  });
+  await untilIdleOr(Promise.race([done, signal.wait]));
+}
+
+/** beforeExit: nothing keeps the event loop alive, so no timer or socket can bring more work. */
+async function untilIdleOr(other: Promise<void>): Promise<void> {
   let onIdle: () => void = () => {};
   const idle = new Promise<void>((resolve) => {
     onIdle = resolve;
-    // beforeExit: nothing keeps the event loop alive, so no timer or socket can bring more work.
     process.once("beforeExit", onIdle);
-    if (options.forMs !== undefined) limit = setTimeout(resolve, options.forMs);
   });
-  await Promise.race([idle, signal.wait]);
+  await Promise.race([idle, other]);
   process.off("beforeExit", onIdle);
-  if (limit) clearTimeout(limit);
 }
 
 function checkBundle(bundleDir: string, options: RunOptions): BundleProblem[] {
@@ -221,7 +243,7 @@ function parseOptions(argv: string[], bundleDir: string): RunOptions | number {
     process.stdout.write(`${help[locale]}\n`);
     return EXIT.ok;
   }
-  if (values.clock !== "wall" && values.clock !== "virtual") return usage(locale, `--clock ${values.clock}`);
+  if (values.clock !== "wall" && values.clock !== "virtual" && values.clock !== "follow") return usage(locale, `--clock ${values.clock}`);
   const startMs = values.start === undefined ? undefined : Date.parse(values.start);
   if (startMs !== undefined && Number.isNaN(startMs)) return usage(locale, `--start ${values.start}`);
   const forMs = values.for === undefined ? undefined : parseDuration(values.for);

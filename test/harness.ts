@@ -43,8 +43,10 @@ export async function runInHarness(options: {
   startMs?: number;
   dataDir?: string;
   queue?: QueuePolicy;
+  /** A clock of the test's own, e.g. a FollowingClock; a VirtualClock from startMs otherwise. */
+  clock?: VirtualClock;
 }): Promise<HarnessRun> {
-  const clock = new VirtualClock(options.startMs ?? START);
+  const clock = options.clock ?? new VirtualClock(options.startMs ?? START);
   const captured = new Map<string, Message[]>();
   const logs: HarnessRun["logs"] = [];
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "dengta-harness-"));
