@@ -21,6 +21,8 @@ const DEFAULT_TRUST_FOLDER = "/etc/dengta/trusted-keys";
 interface RunOptions {
   /** host:port of /healthz and /metrics, or undefined for none. */
   health: { host: string; port: number } | undefined;
+  /** Wall milliseconds between status reports, or undefined for none. */
+  statusEveryMs: number | undefined;
   clock: "wall" | "virtual" | "follow";
   startMs: number | undefined;
   forMs: number | undefined;
@@ -46,6 +48,7 @@ Options:
   --trust-key <path>     a publisher's public key (.pub) or a folder of them; repeatable
                          (also trusted: $DENGTA_TRUSTED_KEYS and ${DEFAULT_TRUST_FOLDER})
   --allow-unsigned       run a bundle that carries no signature (development only)
+  --status-every <ms>    report every node's figures this often (a JSON line with --json)
   --health <host:port>   serve /healthz and /metrics here (default 127.0.0.1:9464; port 0 = any)
   --no-health            serve neither
   --json                 log as JSON lines
@@ -65,6 +68,7 @@ Exit codes: 0 stopped cleanly, 1 bundle refused, 2 usage error, 3 a block failed
   --trust-key <路径>     发布者公钥（.pub）或公钥目录，可重复
                          （另外信任：$DENGTA_TRUSTED_KEYS 与 ${DEFAULT_TRUST_FOLDER}）
   --allow-unsigned       允许运行未签名的包（仅限开发）
+  --status-every <毫秒>  每隔这么久报告各节点的统计（配合 --json 输出 JSON 行）
   --health <主机:端口>   在此提供 /healthz 与 /metrics（默认 127.0.0.1:9464；端口 0 表示任意）
   --no-health            不提供健康检查与指标
   --json                 以 JSON 行输出日志
@@ -74,6 +78,8 @@ Exit codes: 0 stopped cleanly, 1 bundle refused, 2 usage error, 3 a block failed
 
 /** Called by the compiled entry of a bundle with the blocks compiled into it. */
 export async function runBundle(blocks: Readonly<Record<string, AnyBlockDefinition>>, bundleDir: string, argv = process.argv.slice(2)): Promise<number> {
+  // Whoever reads our output may go away (a closed pipe); the APP keeps running regardless.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
   const options = parseOptions(argv, bundleDir);
   if (typeof options === "number") return options;
   const out = printer(options);
@@ -105,6 +111,8 @@ async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Rea
   const signal = stopSignal();
   const health = await startHealth(engine, app, options, out);
   const startedAt = clock.now();
+  // Unref'd: a status report must not keep a finished APP alive.
+  const status = options.statusEveryMs === undefined ? undefined : setInterval(() => out.status(engine, clock.now()), options.statusEveryMs).unref();
   out.info(options.locale === "zh-CN"
     ? `运行 ${app.app.title["zh-CN"]}（${app.app.id} ${app.app.version}）：${app.nodes.length} 个节点，${{ virtual: "虚拟", follow: "跟随数据源的", wall: "墙上" }[options.clock]}时钟`
     : `running ${app.app.title.en} (${app.app.id} ${app.app.version}): ${app.nodes.length} nodes on the ${options.clock} clock`);
@@ -119,6 +127,7 @@ async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Rea
     code = EXIT.failed;
   }
   health.stopping = true;
+  if (status) clearInterval(status);
   await engine.stop();
   await health.server?.close();
   states.close();
@@ -229,6 +238,7 @@ function parseOptions(argv: string[], bundleDir: string): RunOptions | number {
         "allow-unsigned": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         health: { type: "string", default: "127.0.0.1:9464" },
+        "status-every": { type: "string" },
         "no-health": { type: "boolean", default: false },
         lang: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
@@ -250,8 +260,10 @@ function parseOptions(argv: string[], bundleDir: string): RunOptions | number {
   if (values.for !== undefined && forMs === undefined) return usage(locale, `--for ${values.for}`);
   const health = values["no-health"] ? undefined : parseHostPort(values.health);
   if (health === null) return usage(locale, `--health ${values.health}`);
+  const statusEveryMs = values["status-every"] === undefined ? undefined : Number(values["status-every"]);
+  if (statusEveryMs !== undefined && !(statusEveryMs >= 10)) return usage(locale, `--status-every ${values["status-every"]}`);
   return {
-    health, clock: values.clock, startMs, forMs, locale,
+    health, statusEveryMs, clock: values.clock, startMs, forMs, locale,
     dataDir: values.data ?? process.env.DENGTA_DATA ?? join(bundleDir, DATA_FOLDER),
     trustKeys: values["trust-key"], allowUnsigned: values["allow-unsigned"], json: values.json,
   };
@@ -275,6 +287,7 @@ interface Printer {
   error(line: string): void;
   log: LogSink;
   summary(engine: Engine, elapsedMs: number): void;
+  status(engine: Engine, now: number): void;
 }
 
 function printer(options: RunOptions): Printer {
@@ -290,6 +303,12 @@ function printer(options: RunOptions): Printer {
     log: (level, node, message, fields) => {
       if (options.json) json({ ts: time(), level, node, message: words(message), ...fields });
       else write(`${time()} ${level.toUpperCase().padEnd(5)} ${node}: ${words(message)}${fields ? ` ${JSON.stringify(fields)}` : ""}`);
+    },
+    status: (engine, now) => {
+      const stats = engine.stats();
+      if (options.json) return json({ level: "status", ts: new Date(now).toISOString(), stats });
+      const figures = Object.entries(stats).map(([id, st]) => `${id} ${st.in}/${st.out}${st.errors ? ` !${st.errors}` : ""}`);
+      write(`${new Date(now).toISOString()} ${figures.join("  ")}`);
     },
     summary: (engine, elapsedMs) => {
       const stats = engine.stats();

@@ -57,9 +57,9 @@ export class Outbox {
       ackRange: sqlite.prepare("SELECT count(*) AS n, coalesce(sum(bytes), 0) AS bytes FROM outbox WHERE queue = ? AND seq <= ?"),
       removeUpTo: sqlite.prepare("DELETE FROM outbox WHERE queue = ? AND seq <= ?"),
     };
-    const row = this.sql.meta.get(name) as { last_seq: number; depth: number; bytes: number } | undefined;
-    this.lastSeq = row?.last_seq ?? 0;
-    this.queued = { depth: row?.depth ?? 0, bytes: row?.bytes ?? 0 };
+    this.lastSeq = 0;
+    this.queued = { depth: 0, bytes: 0 };
+    this.load();
   }
 
   /** Stores a message durably (fsynced before this returns) and gives it the next sequence number. */
@@ -70,13 +70,13 @@ export class Outbox {
       this.refused++;
       return { seq: undefined, dropped: 0 };
     }
-    return this.db.transaction(() => {
+    return this.write(() => {
       const dropped = this.makeRoom(size);
       const seq = this.lastSeq + 1;
       this.sql.insert.run(this.name, seq, topic, body, ts, size);
       this.save(seq, this.queued.depth + 1, this.queued.bytes + size);
       return { seq, dropped };
-    }, { durable: true });
+    }, true);
   }
 
   /** The oldest `limit` messages with a sequence number above `afterSeq`, in order. */
@@ -87,13 +87,13 @@ export class Outbox {
   /** Deletes every message up to and including `upToSeq`; returns how many went. */
   ack(upToSeq: number): number {
     // Not durable on purpose: an ack lost to a power cut only means the message is sent again.
-    return this.db.transaction(() => {
+    return this.write(() => {
       const gone = this.sql.ackRange.get(this.name, upToSeq) as { n: number; bytes: number };
       if (gone.n === 0) return 0;
       this.sql.removeUpTo.run(this.name, upToSeq);
       this.save(this.lastSeq, this.queued.depth - gone.n, this.queued.bytes - gone.bytes);
       return gone.n;
-    });
+    }, false);
   }
 
   depth(): number {
@@ -107,6 +107,22 @@ export class Outbox {
   /** Counters since this queue was opened. */
   stats(): { depth: number; bytes: number; lastSeq: number; dropped: number; refused: number } {
     return { ...this.queued, lastSeq: this.lastSeq, dropped: this.dropped, refused: this.refused };
+  }
+
+  private load(): void {
+    const row = this.sql.meta.get(this.name) as { last_seq: number; depth: number; bytes: number } | undefined;
+    this.lastSeq = row?.last_seq ?? 0;
+    this.queued = { depth: row?.depth ?? 0, bytes: row?.bytes ?? 0 };
+  }
+
+  /** A transaction whose failure also puts the in-memory counters back to what is on disk. */
+  private write<T>(work: () => T, durable: boolean): T {
+    try {
+      return this.db.transaction(work, { durable });
+    } catch (error) {
+      this.load();
+      throw error;
+    }
   }
 
   private hasRoomFor(size: number): boolean {

@@ -216,6 +216,24 @@ describe("edge bundle", () => {
     expect(code).toBe(0);
   });
 
+  it("reports every node's figures with --status-every, and runs on when its output pipe is closed", async () => {
+    const data = join(tempDir("status"), "d");
+    const child = spawn(process.execPath, [join(bundle, "main.js"), "--trust-key", `${keys.acme}.pub`, "--json", "--no-health", "--status-every", "100", "--data", data]);
+    const status = await new Promise<{ stats: Record<string, { out: number }> }>((resolve) => {
+      let stdout = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+        stdout += chunk;
+        const line = stdout.split("\n").find((l) => l.includes('"level":"status"'));
+        if (line) resolve(JSON.parse(line));
+      });
+    });
+    expect(Object.keys(status.stats)).toEqual(["tick", "oven", "limit", "readings", "alarms"]);
+    child.stdout.destroy();
+    const [code] = await once(child, "exit");
+    expect(code).toBe(0);
+    expect(alarmsIn(data)).toHaveLength(4);
+  });
+
   it("refuses to build an APP with errors, writing nothing", () => {
     const dir = tempDir("broken");
     const broken = join(dir, "broken.iapp.yaml");
