@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: "unit", include: ["{blocks,core,runtime,cli}/**/*.test.ts"], ...shared } },
-      { test: { name: "integration", include: ["test/**/*.test.ts"], ...shared } },
+      { test: { name: "integration", include: ["test/**/*.test.ts", "simulator/**/*.test.ts"], ...shared } },
     ],
   },
 });
