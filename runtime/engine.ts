@@ -3,6 +3,7 @@ import type {
 } from "./block.ts";
 import type { EngineClock } from "./clock.ts";
 import { mkdirSync } from "node:fs";
+import { ReadOnlyMessage } from "./message.ts";
 import { join } from "node:path";
 
 export type OverflowPolicy = "block" | "drop-oldest" | "drop-newest";
@@ -212,21 +213,19 @@ export class Engine {
   }
 
   private emit(runner: Runner, port: string, value: unknown, options: EmitOptions | undefined): void {
-    if (!runner.node.outputs.includes(port)) {
+    const targets = runner.targets.get(port);
+    if (targets === undefined && !runner.node.outputs.includes(port)) {
       throw new Error(`${runner.node.block} has no output port '${port}'`);
     }
     // A source's timestamp moves a following clock, firing timers due before it first; never
     // from inside onMessage, where a timer of the very block running would re-enter it.
     if (options?.ts !== undefined && this.depth === 0) this.options.clock.observe?.(options.ts);
-    const msg: Message = Object.freeze({
-      value: freezeShallow(value),
-      ts: options?.ts ?? this.options.clock.now(),
-      quality: options?.quality ?? "good",
-      source: runner.node.id,
-    });
+    const shared = typeof value === "object" && value !== null ? freezeShallow(value) : value;
+    const msg = new ReadOnlyMessage(shared, options?.ts ?? this.options.clock.now(), options?.quality ?? "good", runner.node.id);
     runner.stats.out++;
-    runner.stats.last = msg.value;
-    for (const target of runner.targets.get(port) ?? []) this.deliver(target.runner, target.port, msg);
+    runner.stats.last = shared;
+    if (targets === undefined) return;
+    for (let i = 0; i < targets.length; i++) this.deliver(targets[i]!.runner, targets[i]!.port, msg);
   }
 
   private deliver(runner: Runner, port: string, msg: Message): void {

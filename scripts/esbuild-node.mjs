@@ -14,6 +14,9 @@ export function buildNodeTool(entryPoints, outdir, logLevel = "warning") {
     bundle: true,
     platform: "node",
     format: "esm",
+    // Dynamic imports become chunks, loaded when used: the simulator's OPC UA server only for `sim` and `run`.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     target: "node22.13",
     packages: "external",
     sourcemap: "linked",

@@ -33,6 +33,8 @@ export async function startHealthServer(options: { host: string; port: number; r
     reply(response, 404, "text/plain", "not found: try /healthz or /metrics\n");
   });
   await listen(server, options.host, options.port);
+  // A window onto the APP, not a reason to keep running: an APP with nothing left to do ends.
+  server.unref();
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {

@@ -216,6 +216,18 @@ describe("edge bundle", () => {
     expect(code).toBe(0);
   });
 
+  it("ends by itself on the wall clock once the APP has nothing left to do, health server and all", () => {
+    const dir = tempDir("ends");
+    const short = join(dir, "short.iapp.yaml");
+    writeFileSync(short, readFileSync(app, "utf8").replace("{ intervalMs: 200, count: 30 }", "{ intervalMs: 10, count: 5 }"));
+    const out = join(dir, "bundle");
+    expect(dengta(["build", short, "--out", out, "--key", `${keys.acme}.key`]).status).toBe(0);
+    const result = runBundle(out, ["--trust-key", `${keys.acme}.pub`, "--health", "127.0.0.1:0", "--data", join(dir, "data")]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("health and metrics: http://127.0.0.1:");
+    expect(readFileSync(join(dir, "data", "readings", "readings.csv"), "utf8").trim().split("\n")).toHaveLength(6);
+  });
+
   it("reports every node's figures with --status-every, and runs on when its output pipe is closed", async () => {
     const data = join(tempDir("status"), "d");
     const child = spawn(process.execPath, [join(bundle, "main.js"), "--trust-key", `${keys.acme}.pub`, "--json", "--no-health", "--status-every", "100", "--data", data]);

@@ -1,0 +1,71 @@
+import sharp from "sharp";
+import type { StationPart } from "../model/line.ts";
+import { Prng, streamSeed } from "../model/prng.ts";
+
+export const IMAGE_WIDTH = 640;
+export const IMAGE_HEIGHT = 480;
+
+/**
+ * Synthetic grayscale pictures of parts: one base picture made once, then per part a copy with
+ * its defect drawn in and a cheap PNG encode. A part's picture depends only on seed and serial.
+ */
+export class Camera {
+  private readonly base: Buffer;
+
+  constructor(private readonly seed: number) {
+    this.base = basePicture(new Prng(streamSeed(seed, "camera-base")));
+  }
+
+  async picture(part: StationPart): Promise<Buffer> {
+    const pixels = Buffer.from(this.base);
+    const prng = new Prng(streamSeed(this.seed, part.serial));
+    if (part.defect === "scratch") drawScratch(pixels, prng);
+    if (part.defect === "spots") drawSpots(pixels, prng);
+    return sharp(pixels, { raw: { width: IMAGE_WIDTH, height: IMAGE_HEIGHT, channels: 1 } }).toColourspace("b-w").png({ compressionLevel: 1 }).toBuffer();
+  }
+}
+
+/** A bright round part on a dark belt, with a little texture. */
+function basePicture(prng: Prng): Buffer {
+  const pixels = Buffer.alloc(IMAGE_WIDTH * IMAGE_HEIGHT);
+  const cx = IMAGE_WIDTH / 2;
+  const cy = IMAGE_HEIGHT / 2;
+  for (let y = 0; y < IMAGE_HEIGHT; y++) {
+    for (let x = 0; x < IMAGE_WIDTH; x++) {
+      const onPart = (x - cx) ** 2 + (y - cy) ** 2 < 180 ** 2;
+      const level = onPart ? 190 + (x - cx) / 12 : 40 + y / 24;
+      pixels[y * IMAGE_WIDTH + x] = clamp(level + prng.normal() * 3);
+    }
+  }
+  return pixels;
+}
+
+function drawScratch(pixels: Buffer, prng: Prng): void {
+  const angle = prng.between(0, Math.PI);
+  const length = prng.between(80, 220);
+  const x0 = IMAGE_WIDTH / 2 + prng.between(-90, 90);
+  const y0 = IMAGE_HEIGHT / 2 + prng.between(-90, 90);
+  for (let t = -length / 2; t < length / 2; t += 0.5) {
+    dot(pixels, x0 + t * Math.cos(angle), y0 + t * Math.sin(angle), 1, 70);
+  }
+}
+
+function drawSpots(pixels: Buffer, prng: Prng): void {
+  const count = 3 + Math.floor(prng.next() * 4);
+  for (let i = 0; i < count; i++) {
+    dot(pixels, IMAGE_WIDTH / 2 + prng.between(-140, 140), IMAGE_HEIGHT / 2 + prng.between(-140, 140), prng.between(4, 12), 60);
+  }
+}
+
+function dot(pixels: Buffer, cx: number, cy: number, radius: number, level: number): void {
+  for (let y = Math.floor(cy - radius); y <= cy + radius; y++) {
+    for (let x = Math.floor(cx - radius); x <= cx + radius; x++) {
+      if (x < 0 || y < 0 || x >= IMAGE_WIDTH || y >= IMAGE_HEIGHT) continue;
+      if ((x - cx) ** 2 + (y - cy) ** 2 <= radius * radius) pixels[y * IMAGE_WIDTH + x] = level;
+    }
+  }
+}
+
+function clamp(value: number): number {
+  return Math.max(0, Math.min(255, Math.round(value)));
+}
