@@ -8,6 +8,7 @@ import { validateCommand } from "./commands/validate.ts";
 import { verifyCommand } from "./commands/verify.ts";
 import { runCommand } from "./commands/run.ts";
 import { simCommand } from "./commands/sim.ts";
+import { pkiCommand } from "./commands/pki.ts";
 import { UserError } from "../core/user-error.ts";
 import { speakChinese } from "./commander-zh.ts";
 
@@ -25,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) })
     .addHelpText("after", zh ? exitCodesZh : exitCodesEn);
-  for (const add of [validateCommand, fmtCommand, buildCommand, keygenCommand, verifyCommand, runCommand, simCommand]) {
+  for (const add of [validateCommand, fmtCommand, buildCommand, keygenCommand, verifyCommand, runCommand, simCommand, pkiCommand]) {
     const command = add(ctx);
     command.helpOption("-h, --help", zh ? "显示帮助" : "show help").exitOverride();
     program.addCommand(zh ? speakChinese(command) : command);

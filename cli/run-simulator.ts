@@ -2,20 +2,22 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseFault } from "../simulator/model/faults.ts";
-import { startSimulator, type GroundTruth } from "../simulator/index.ts";
+import { DEFAULT_START_TIME, startSimulator, type GroundTruth } from "../simulator/index.ts";
 import { UserError } from "../core/user-error.ts";
 import { say, type CliContext } from "./output.ts";
 
 export interface SimulatorForRun {
   /** What the bundle's process needs to find the simulator. */
   env: Record<string, string>;
+  /** Resolves when the line has run the `--for` model time and stands still; never without one. */
+  paused: Promise<void>;
   stop(): Promise<void>;
   /** Writes the simulator's ground truth beside the run and prints its counts. */
   report(): void;
 }
 
 export async function startSimulatorForRun(
-  ctx: CliContext, flags: { speed: string; seed: string; fault?: string[] }, workDir: string,
+  ctx: CliContext, flags: { speed: string; seed: string; fault?: string[] }, workDir: string, forMs: number | undefined,
 ): Promise<SimulatorForRun> {
   const speed = Number(flags.speed);
   const seed = Number(flags.seed);
@@ -24,11 +26,13 @@ export async function startSimulatorForRun(
   const faults = (flags.fault ?? []).map((text) => parseFault(text));
   const simulator = await startSimulator({
     port: 0, seed, speed, faults, pkiDir: join(workDir, "simulator-pki"),
+    startTime: DEFAULT_START_TIME, ...(forMs === undefined ? {} : { pauseAt: DEFAULT_START_TIME + forMs }),
     onNotice: (notice) => say(ctx, notice.en, notice.zh),
   });
   say(ctx, `simulator: ${simulator.endpointUrl} (seed ${seed}, speed ×${speed})`, `仿真器：${simulator.endpointUrl}（种子 ${seed}，速度 ×${speed}）`);
   return {
     env: { DENGTA_SIMULATOR_URL: simulator.endpointUrl },
+    paused: forMs === undefined ? new Promise(() => {}) : simulator.paused,
     stop: () => simulator.stop(),
     report: () => reportTruth(ctx, simulator.truth(), join(workDir, "simulator-truth.json")),
   };

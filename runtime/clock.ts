@@ -156,9 +156,9 @@ export class FollowingClock extends VirtualClock {
 
   observe(sourceTs: number): void {
     if (!this.started) {
-      // The first timestamp seen sets the time: timers set before it count from it.
+      // The first timestamp seen sets the time, earlier or later: timers set before it count from it.
       this.started = true;
-      if (sourceTs > this.now()) this.shiftTo(sourceTs);
+      this.shiftTo(sourceTs);
     }
     while (this.fireNext(sourceTs)) { /* every timer due up to the source's time */ }
     this.moveTo(sourceTs);

@@ -264,7 +264,8 @@ describe("following clock", () => {
       start(ctx) { ctx.clock.setInterval(() => events.push(`tick@${ctx.clock.now()}`), 1000); },
     });
     const recorder = defineBlock({ onMessage: (_port, msg, ctx) => { events.push(`value ${String(msg.value)}@${msg.ts} now ${ctx.clock.now()}`); } });
-    const clock = new FollowingClock(0);
+    // Started "now" on the wall; the source's time is years earlier, and wins.
+    const clock = new FollowingClock(Date.UTC(2030, 0, 1));
     const run = await runInHarness({
       nodes: { ticker: { block: ticker, outputs: [] }, recorder: { block: recorder, outputs: [] } },
       inject: ["recorder.in"],
@@ -273,6 +274,7 @@ describe("following clock", () => {
     run.send("recorder.in", "a", 10_000);
     run.send("recorder.in", "b", 12_500);
     run.send("recorder.in", "late", 12_000);
+    expect(clock.now()).toBe(12_500);
     expect(events).toEqual([
       "value a@10000 now 10000",
       "tick@11000", "tick@12000",

@@ -94,6 +94,12 @@ export async function runBundle(blocks: Readonly<Record<string, AnyBlockDefiniti
   return runApp(app, binding, blocks, options, out);
 }
 
+/** An endpoint `simulator: true` is the built-in simulator: where `dengta run` started it, else its default port. */
+function resolveSimulator(endpoints: Record<string, Record<string, unknown>>): Record<string, Record<string, unknown>> {
+  const url = process.env.DENGTA_SIMULATOR_URL ?? "opc.tcp://127.0.0.1:4840";
+  return Object.fromEntries(Object.entries(endpoints).map(([name, e]) => [name, e.simulator === true ? { ...e, url } : e]));
+}
+
 function makeClock(options: RunOptions): EngineClock {
   const start = options.startMs ?? Date.now();
   if (options.clock === "virtual") return new VirtualClock(start);
@@ -104,7 +110,7 @@ async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Rea
   const clock = makeClock(options);
   out.useClock(clock);
   const states = new StateDatabase(join(options.dataDir, "state.db"));
-  const site = { endpoints: binding?.endpoints ?? {}, cameras: binding?.cameras ?? {}, secret: (name: string) => readSecret(name) };
+  const site = { endpoints: resolveSimulator(binding?.endpoints ?? {}), cameras: binding?.cameras ?? {}, secret: (name: string) => readSecret(name) };
   const engine = new Engine(planFor(app, binding), blocks, {
     clock, dataDir: options.dataDir, log: out.log, openStore: (id) => states.storeFor(id), site,
   });

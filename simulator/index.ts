@@ -20,6 +20,8 @@ export interface SimulatorOptions {
   pkiDir: string;
   faults?: FaultSpec[];
   users?: Array<{ name: string; password: string }>;
+  /** Model time (ms) at which the line stops, exactly, with the server still up: the end of a run. */
+  pauseAt?: number;
   /** Things an operator should hear about, such as a restart, in both languages. */
   onNotice?(notice: { en: string; zh: string }): void;
 }
@@ -29,6 +31,8 @@ export interface RunningSimulator {
   namespaceUri: string;
   modelNow(): number;
   truth(): GroundTruth;
+  /** Resolves when the line has reached `pauseAt`. */
+  paused: Promise<void>;
   certificateThumbprint: string;
   stop(): Promise<void>;
 }
@@ -74,7 +78,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     server = await launch();
     options.onNotice?.({ en: `OPC UA server back on ${server.endpointUrl}`, zh: `OPC UA 服务器已恢复：${server.endpointUrl}` });
   };
-  const pacer = new Pacer(line, speed, () => view?.publish());
+  let onPause: () => void = () => {};
+  const paused = new Promise<void>((resolve) => { onPause = resolve; });
+  const pacer = new Pacer(line, speed, () => view?.publish(), options.pauseAt, () => onPause());
   pacer.start();
 
   return {
@@ -83,6 +89,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     certificateThumbprint: first.certificateThumbprint,
     modelNow: () => line.now(),
     truth: () => line.truth(),
+    paused,
     async stop() {
       stopped = true;
       pacer.stop();

@@ -10,7 +10,11 @@ export class Pacer {
   private lastWall = 0;
   private owedMs = 0;
 
-  constructor(private readonly line: Line, private readonly speed: number, private readonly afterStep: () => void) {}
+  /** `pauseAt`: model time at which the line stops, exactly, e.g. the end of a shift; the server stays up. */
+  constructor(
+    private readonly line: Line, private readonly speed: number, private readonly afterStep: () => void,
+    private readonly pauseAt = Number.POSITIVE_INFINITY, private readonly onPause: () => void = () => {},
+  ) {}
 
   start(): void {
     this.lastWall = performance.now();
@@ -22,6 +26,11 @@ export class Pacer {
     this.timer = undefined;
   }
 
+  private pause(): void {
+    this.stop();
+    this.onPause();
+  }
+
   private tick(): void {
     const wall = performance.now();
     this.owedMs += (wall - this.lastWall) * this.speed;
@@ -29,6 +38,7 @@ export class Pacer {
     const stepMs = this.line.stepMs;
     const steps = Math.min(Math.floor(this.owedMs / stepMs), MAX_STEPS_PER_TICK);
     for (let i = 0; i < steps && this.timer !== undefined; i++) {
+      if (this.line.now() >= this.pauseAt) return this.pause();
       this.line.step();
       this.afterStep();
     }

@@ -45,7 +45,7 @@ async function run(ctx: CliContext, target: string, flags: RunFlags): Promise<nu
   const prepared = await prepareBundle(ctx, target, flags);
   if (prepared === undefined) return EXIT.problems;
   const binding = JSON.parse(readFileSync(join(prepared.dir, "binding.json"), "utf8")) as Record<string, unknown> | null;
-  const simulator = needsSimulator(binding) ? await startSimulatorOnDemand(ctx, flags, prepared.workDir) : undefined;
+  const simulator = needsSimulator(binding) ? await startSimulatorOnDemand(ctx, flags, prepared.workDir, forMs) : undefined;
   try {
     return await runChild(ctx, prepared, flags, forMs, simulator);
   } finally {
@@ -60,9 +60,9 @@ function needsSimulator(binding: Record<string, unknown> | null): boolean {
 }
 
 /** Loaded only when needed: the OPC UA server costs every other command start-up time. */
-async function startSimulatorOnDemand(ctx: CliContext, flags: RunFlags, workDir: string): Promise<SimulatorForRun> {
+async function startSimulatorOnDemand(ctx: CliContext, flags: RunFlags, workDir: string, forMs: number | undefined): Promise<SimulatorForRun> {
   const { startSimulatorForRun } = await import("../run-simulator.ts");
-  return startSimulatorForRun(ctx, flags, workDir);
+  return startSimulatorForRun(ctx, flags, workDir, forMs);
 }
 
 interface PreparedBundle {
@@ -98,7 +98,8 @@ async function runChild(ctx: CliContext, bundle: PreparedBundle, flags: RunFlags
     join(bundle.dir, "main.js"), "--json", "--status-every", "500", "--health", "127.0.0.1:0",
     "--data", flags.data ?? join(bundle.workDir, "data"), "--lang", ctx.locale,
     "--clock", simulator ? "follow" : "wall",
-    ...(forMs === undefined ? [] : ["--for", `${forMs}ms`]),
+    // With the simulator, the run ends when the line has stopped at --for and the APP has caught up.
+    ...(forMs === undefined || simulator ? [] : ["--for", `${forMs}ms`]),
     ...(bundle.signed ? [] : ["--allow-unsigned"]),
     ...(flags.trustKey ?? []).flatMap((k) => ["--trust-key", k]),
   ];
@@ -108,6 +109,7 @@ async function runChild(ctx: CliContext, bundle: PreparedBundle, flags: RunFlags
   const view = new RunView(ctx);
   const lines = createInterface({ input: child.stdout });
   lines.on("line", (line) => view.show(line));
+  simulator?.paused.then(() => view.quiet()).then(forward, () => {});
   const code = await new Promise<number>((done) => child.on("exit", (status) => done(status ?? EXIT.internal)));
   process.off("SIGINT", forward).off("SIGTERM", forward);
   view.finish(simulator);
@@ -120,22 +122,39 @@ class RunView {
   private previous: { at: number; out: Record<string, number> } | undefined;
   private lastPlain = 0;
   private table: string[] = [];
+  private onStatus: Array<(outs: string) => void> = [];
 
   constructor(private readonly ctx: CliContext) {
     this.live = !ctx.json && process.stdout.isTTY ? new LiveTable((t) => process.stdout.write(t)) : undefined;
   }
 
   show(line: string): void {
-    if (this.ctx.json) return void process.stdout.write(`${line}\n`);
     let record: { level?: string; message?: string; node?: string; ts?: string };
     try {
       record = JSON.parse(line) as typeof record;
     } catch {
       return this.text(line);
     }
-    if (record.level === "status") return this.status(record as unknown as StatusRecord);
+    if (record.level === "status") this.status(record as unknown as StatusRecord);
+    if (this.ctx.json) return void process.stdout.write(`${line}\n`);
+    if (record.level === "status") return;
     if (record.message === "stopped") return;
     this.text(`${record.ts ?? ""} ${(record.level ?? "").toUpperCase().padEnd(5)} ${record.node ? `${record.node}: ` : ""}${record.message ?? line}`.trim());
+  }
+
+  /** Resolves once two status reports in a row show no node sending anything new. */
+  quiet(): Promise<void> {
+    return new Promise((resolve) => {
+      let last: string | undefined;
+      const listener = (outs: string) => {
+        if (outs === last) {
+          this.onStatus = this.onStatus.filter((l) => l !== listener);
+          resolve();
+        }
+        last = outs;
+      };
+      this.onStatus.push(listener);
+    });
   }
 
   finish(simulator: SimulatorForRun | undefined): void {
@@ -145,8 +164,11 @@ class RunView {
 
   private status(record: StatusRecord): void {
     const now = Date.now();
+    const outs = JSON.stringify(Object.values(record.stats).map((s) => s.out));
+    for (const listener of [...this.onStatus]) listener(outs);
     this.table = statusTable(record, rates(record, this.previous, now), this.ctx.locale);
     this.previous = { at: now, out: Object.fromEntries(Object.entries(record.stats).map(([id, s]) => [id, s.out])) };
+    if (this.ctx.json) return;
     if (this.live) return this.live.draw(this.table);
     // Without a terminal: a plain progress line every few seconds, for logs and CI.
     if (now - this.lastPlain >= 5000) {

@@ -36,6 +36,8 @@ export async function compileMain(blocks: readonly RegisteredBlock[]): Promise<U
     write: false,
     logLevel: "silent",
     define: { "process.env.NODE_ENV": '"production"' },
+    // Optional providers that packages import only when configured to; they are not installed.
+    external: ["proper-lockfile"],
   });
   return result.outputFiles[0]!.contents;
 }
