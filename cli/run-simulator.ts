@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { parseFault } from "../simulator/model/faults.ts";
 import { DEFAULT_START_TIME, startSimulator, type GroundTruth } from "../simulator/index.ts";
 import { UserError } from "../core/user-error.ts";
-import { say, type CliContext } from "./output.ts";
+import { printJson, say, type CliContext } from "./output.ts";
 
 export interface SimulatorForRun {
   /** What the bundle's process needs to find the simulator. */
@@ -40,6 +40,10 @@ export async function startSimulatorForRun(
 
 function reportTruth(ctx: CliContext, truth: GroundTruth, file: string): void {
   writeFileSync(file, `${JSON.stringify(truth, null, 2)}\n`);
+  if (ctx.json) {
+    const machines = Object.fromEntries(Object.entries(truth.machines).map(([id, m]) => [id, { cycles: m.cycles, good: m.good, scrap: m.scrap, state: m.state }]));
+    return printJson({ level: "truth", modelTime: new Date(truth.modelTime).toISOString(), file, machines }, true);
+  }
   say(ctx, `simulator ground truth at ${new Date(truth.modelTime).toISOString()} (${file}):`, `仿真器真值，模型时间 ${new Date(truth.modelTime).toISOString()}（${file}）：`);
   for (const [id, m] of Object.entries(truth.machines)) {
     say(ctx, `  ${id}: cycles ${m.cycles}, good ${m.good}, scrap ${m.scrap}, state ${m.state}`, `  ${id}：循环 ${m.cycles}，良品 ${m.good}，废品 ${m.scrap}，状态 ${m.state}`);

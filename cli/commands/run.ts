@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { Command } from "commander";
@@ -35,6 +35,7 @@ export function runCommand(ctx: CliContext): Command {
     .option("--trust-key <path...>", zh ? "受信任的发布者公钥" : "trusted publisher keys")
     .option("--json", zh ? "以 JSON 行输出" : "print JSON lines")
     .action(async (target: string, flags: RunFlags) => {
+      ctx.jsonLines = true;
       ctx.exitCode = await run(ctx, target, flags);
     });
 }
@@ -80,6 +81,9 @@ async function prepareBundle(ctx: CliContext, target: string, flags: RunFlags): 
   if (binding && !flags.binding) say(ctx, `binding: ${binding}`, `绑定文件：${binding}`);
   const workDir = resolve("out", "run", basename(target).replace(/\.iapp\.yaml$/, ""));
   const dir = join(workDir, "bundle");
+  // A run of an APP starts afresh; a bundle folder keeps its data (outbox, history) between runs.
+  rmSync(join(workDir, "data"), { recursive: true, force: true });
+  rmSync(join(workDir, "simulator-truth.json"), { force: true });
   const result = await buildBundle({ app: { file: target }, ...(binding ? { binding: { file: binding } } : {}), outDir: dir, target: "linux-x64" });
   if (!reportDiagnostics(ctx, result.diagnostics) || !result.bundle) return undefined;
   say(ctx, `built ${dir} (unsigned, for this run only)`, `已生成 ${dir}（未签名，仅用于本次运行）`);
@@ -133,6 +137,8 @@ class RunView {
     try {
       record = JSON.parse(line) as typeof record;
     } catch {
+      // A library writing to stdout on its own: still one JSON record per line for tools.
+      if (this.ctx.json) return void process.stdout.write(`${JSON.stringify({ level: "info", message: line })}\n`);
       return this.text(line);
     }
     if (record.level === "status") this.status(record as unknown as StatusRecord);

@@ -1,0 +1,38 @@
+// The main job's promise: a simulated shift at speed finishes in minutes with the simulator's own counts.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { expect, it } from "vitest";
+import { buildCli, root, tempDir } from "../support/cli.ts";
+
+const app = join(root, "samples/line-capture/line-capture.iapp.yaml");
+
+function lastStored(database: string): Record<string, unknown> {
+  const db = new DatabaseSync(database, { readOnly: true });
+  const rows = db.prepare("SELECT series, value FROM history h WHERE id = (SELECT max(id) FROM history WHERE series = h.series)").all() as Array<{ series: string; value: string }>;
+  db.close();
+  return Object.fromEntries(rows.map((r) => [r.series, JSON.parse(r.value)]));
+}
+
+it("captures one 8 h shift on the simulator at speed with exactly the simulator's counts", () => {
+  buildCli();
+  const cwd = tempDir("shift");
+  const run = spawnSync(process.execPath, [join(root, "bin", "dengta.mjs"), "run", app, "--speed", "900", "--seed", "3", "--for", "8h", "--json"], {
+    cwd, encoding: "utf8", timeout: 600_000, env: { ...process.env, LANG: "C.UTF-8" },
+  });
+  expect(run.status, run.stderr).toBe(0);
+  const work = join(cwd, "out", "run", "line-capture");
+  const truth = JSON.parse(readFileSync(join(work, "simulator-truth.json"), "utf8"));
+  expect(truth.modelTime - truth.startTime).toBe(8 * 3600_000);
+  const stored = lastStored(join(work, "data", "dengta.db"));
+  for (const [id, machine] of Object.entries(truth.machines as Record<string, { cycles: number; good: number; scrap: number }>)) {
+    expect(machine.cycles).toBeGreaterThan(100);
+    expect({ id, cycles: stored[`${id}Cycles`], good: stored[`${id}Good`], scrap: stored[`${id}Scrap`] ?? 0 })
+      .toEqual({ id, cycles: machine.cycles, good: machine.good, scrap: machine.scrap });
+  }
+  // --json: every line the run prints is a JSON record, status reports among them.
+  const records = run.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  expect(records.some((r) => r.level === "status")).toBe(true);
+  expect(records.find((r) => r.level === "truth").machines.m1.cycles).toBe(truth.machines.m1.cycles);
+}, 600_000);
