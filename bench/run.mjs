@@ -2,6 +2,8 @@
 // core finds its home folder), imports it, calls its `run()`, then prints a table, writes
 // bench/results.json and rewrites the bench's section of docs/benchmarks.md.
 // A missed target is reported as MISSED, never as a failure: the exit code is 0 unless a bench crashes.
+// `node bench/run.mjs [name...]` (`npm run bench -- runtime`) runs only the benches whose name
+// contains one of the words; the default is all. The other benches' results are kept.
 import { buildNodeTool } from "../scripts/esbuild-node.mjs";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, platform, arch, totalmem } from "node:os";
@@ -18,12 +20,15 @@ const resultsFile = join(benchDir, "results.json");
 
 const columns = ["workload", "blocks", "runs", "median ms", "p95 ms", "ms/block", "heap MB", "rss MB", "target", "status"];
 const machine = describeMachine();
+const only = process.argv.slice(2);
 
 async function main() {
   exposeGc();
   const sections = [];
-  for (const file of benchFiles()) sections.push(await runBench(file));
-  const workloads = sections.flatMap((s) => s.workloads);
+  const files = benchFiles();
+  if (files.length === 0) throw new Error(`no bench matches ${only.join(", ")}`);
+  for (const file of files) sections.push(await runBench(file));
+  const workloads = [...keptResults(sections), ...sections.flatMap((s) => s.workloads.map((w) => ({ bench: s.name, ...w })))];
   writeFileSync(resultsFile, `${JSON.stringify({ ...machine, workloads }, null, 2)}\n`);
   for (const section of sections) updateDocs(section);
   console.log(`\nwrote ${shortPath(resultsFile)} and ${shortPath(docsFile)}`);
@@ -46,7 +51,16 @@ function describeMachine() {
 }
 
 function benchFiles() {
-  return readdirSync(benchDir).filter((f) => f.endsWith(".bench.ts")).sort();
+  const all = readdirSync(benchDir).filter((f) => f.endsWith(".bench.ts")).sort();
+  return only.length === 0 ? all : all.filter((f) => only.some((word) => f.replace(/\.bench\.ts$/, "").includes(word)));
+}
+
+/** With a filter, the results of the benches not run stay in the results file (untagged ones from before the filter too). */
+function keptResults(sections) {
+  if (only.length === 0 || !existsSync(resultsFile)) return [];
+  const ran = new Set(sections.map((s) => s.name));
+  const previous = JSON.parse(readFileSync(resultsFile, "utf8")).workloads ?? [];
+  return previous.filter((w) => w.bench === undefined || !ran.has(w.bench));
 }
 
 async function runBench(file) {

@@ -1,11 +1,12 @@
 import { Camera } from "./camera/image.ts";
+import { BENCH_COUNTER_NODE, BenchCounter } from "./server/bench-counter.ts";
 import { parseFault, type FaultSpec } from "./model/faults.ts";
 import { Line, type GroundTruth, type StationPart } from "./model/line.ts";
 import { Pacer } from "./pacer.ts";
 import { buildAddressSpace, NAMESPACE_URI, type ClientWrites, type SimAddressSpace } from "./server/address-space.ts";
 import { launchServer, type LaunchedServer, type ServerSettings } from "./server/opcua-server.ts";
 
-export { parseFault, NAMESPACE_URI };
+export { parseFault, NAMESPACE_URI, BENCH_COUNTER_NODE };
 export type { FaultSpec, GroundTruth };
 
 export interface SimulatorOptions {
@@ -22,6 +23,11 @@ export interface SimulatorOptions {
   users?: Array<{ name: string; password: string }>;
   /** Model time (ms) at which the line stops, exactly, with the server still up: the end of a run. */
   pauseAt?: number;
+  /**
+   * For benchmarks: adds `s=Bench.Counter` (UInt32), which counts up this many times a second of
+   * wall time, each change stamped with the wall-clock time it was made as source timestamp.
+   */
+  benchRateHz?: number;
   /** Things an operator should hear about, such as a restart, in both languages. */
   onNotice?(notice: { en: string; zh: string }): void;
 }
@@ -60,9 +66,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     view?.showPicture(part, png);
   };
   const settings: ServerSettings = { host: options.host ?? "127.0.0.1", port: options.port ?? 4840, pkiDir: options.pkiDir, users: options.users ?? [] };
+  const benchCounter = options.benchRateHz === undefined ? undefined : new BenchCounter(options.benchRateHz);
   const launch = () => launchServer(settings, (addressSpace) => {
     view = buildAddressSpace(addressSpace, line, writes, { seed, speed });
     view.publish();
+    benchCounter?.attach(addressSpace);
   });
 
   let server: LaunchedServer | undefined = await launch();
@@ -71,6 +79,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const restart = async () => {
     options.onNotice?.({ en: `OPC UA server restarting (fault) at ${new Date(line.now()).toISOString()}`, zh: `OPC UA 服务器重启（注入故障），模型时间 ${new Date(line.now()).toISOString()}` });
     view = undefined;
+    benchCounter?.detach();
     const old = server;
     server = undefined;
     await old?.stop();
@@ -82,6 +91,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const paused = new Promise<void>((resolve) => { onPause = resolve; });
   const pacer = new Pacer(line, speed, () => view?.publish(), options.pauseAt, () => onPause());
   pacer.start();
+  benchCounter?.start();
 
   return {
     endpointUrl: first.endpointUrl,
@@ -93,6 +103,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     async stop() {
       stopped = true;
       pacer.stop();
+      benchCounter?.stop();
       await restarting;
       await pictures;
       view = undefined;

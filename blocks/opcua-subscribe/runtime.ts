@@ -29,7 +29,7 @@ export default defineBlock<Config, State>({
     });
     ctx.state.stopMonitor = session.monitor({
       nodeId: place.nodeId,
-      parameters: monitoringParameters(place, ctx.config),
+      parameters: monitoringParameters(place, ctx.config, session.publishingMs),
       onValue: (dataValue) => deliver(ctx, toReading(dataValue, ctx.clock)),
       onError: (message) => ctx.log.error(message, { signal: place.signal }),
     });

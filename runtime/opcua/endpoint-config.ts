@@ -14,6 +14,8 @@ export interface EndpointConfig {
   policy: "None" | "Basic256Sha256" | "Aes128_Sha256_RsaOaep" | "Aes256_Sha256_RsaPss";
   user?: { name: string; password: SecretRef };
   certificate?: { cert: string; key: SecretRef };
+  /** How often the server sends changes; node-opcua's session asks for it. */
+  publishingMs?: number;
 }
 
 export function endpointConfig(site: SiteContext, name: string): EndpointConfig {
@@ -27,7 +29,11 @@ export function endpointConfig(site: SiteContext, name: string): EndpointConfig 
   }
   const mode = (raw.security?.mode ?? "None") as EndpointConfig["mode"];
   const policy = (raw.security?.policy ?? (mode === "None" ? "None" : "Basic256Sha256")) as EndpointConfig["policy"];
-  return { name, url: raw.url, mode, policy, ...(raw.user ? { user: raw.user } : {}), ...(raw.certificate ? { certificate: raw.certificate } : {}) };
+  return {
+    name, url: raw.url, mode, policy,
+    ...(raw.user ? { user: raw.user } : {}), ...(raw.certificate ? { certificate: raw.certificate } : {}),
+    ...(typeof raw.publishingMs === "number" ? { publishingMs: raw.publishingMs } : {}),
+  };
 }
 
 export function securityOptions(config: EndpointConfig): { securityMode: MessageSecurityMode; securityPolicy: SecurityPolicy } {

@@ -11,9 +11,9 @@ export interface MonitoringOverrides {
 const DEFAULT_SAMPLING_MS = 100;
 
 /** The block's overrides win over the binding; the queue by default holds a publishing interval's samples. */
-export function monitoringParameters(place: SignalPlace, overrides: MonitoringOverrides): MonitoringParametersOptions {
+export function monitoringParameters(place: SignalPlace, overrides: MonitoringOverrides, publishingMs = PUBLISHING_MS): MonitoringParametersOptions {
   const samplingInterval = overrides.samplingMs ?? place.samplingMs ?? DEFAULT_SAMPLING_MS;
-  const queueSize = overrides.queueSize ?? place.queueSize ?? Math.min(100, Math.max(1, Math.ceil(PUBLISHING_MS / Math.max(1, samplingInterval))));
+  const queueSize = overrides.queueSize ?? place.queueSize ?? Math.min(100, Math.max(1, Math.ceil(publishingMs / Math.max(1, samplingInterval))));
   const deadband = overrides.deadband ?? place.deadband;
   return {
     samplingInterval,

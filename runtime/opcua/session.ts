@@ -13,6 +13,7 @@ import { OpcuaError, text, type Text } from "./text.ts";
 import { withTimeout } from "./wait.ts";
 
 export const RETRY = { initialDelay: 250, maxDelay: 10_000 } as const;
+/** The publishing interval of an endpoint whose binding sets none. */
 export const PUBLISHING_MS = 50;
 const CLOSE_TIMEOUT_MS = 2_000;
 
@@ -42,6 +43,11 @@ interface Monitor {
 }
 
 export class EndpointSession {
+  /** How often the server sends this endpoint's changes. */
+  get publishingMs(): number {
+    return this.config.publishingMs ?? PUBLISHING_MS;
+  }
+
   private client: OPCUAClient | undefined;
   private session: ClientSession | undefined;
   private subscription: ClientSubscription | undefined;
@@ -132,7 +138,7 @@ export class EndpointSession {
     const session = await client.createSession(identity);
     this.session = session;
     this.subscription = await session.createSubscription2({
-      requestedPublishingInterval: PUBLISHING_MS, requestedLifetimeCount: 6000, requestedMaxKeepAliveCount: 20,
+      requestedPublishingInterval: this.publishingMs, requestedLifetimeCount: 6000, requestedMaxKeepAliveCount: 20,
       maxNotificationsPerPublish: 0, publishingEnabled: true, priority: 10,
     });
     if (this.closed) throw new Error("closed");
