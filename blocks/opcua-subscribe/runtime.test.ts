@@ -96,6 +96,7 @@ describe("dengta.opcua.subscribe", () => {
     try {
       const run = await subscribeRun({ endpoints: noneEndpoint(own) });
       await run.waitFor("values before", () => run.captured("watch.out").length >= 5);
+      expect(run.engine.counters()["watch.sessionConnected"]).toBe(1);
       await own.restart();
       const gap = await run.waitFor("the gap report", () => run.logs.find((l) => l.en.startsWith("reconnected")));
       const before = run.captured("watch.out").length;
@@ -105,6 +106,7 @@ describe("dengta.opcua.subscribe", () => {
       expect(gap.zh).toContain("无数据");
       expect(run.logs.some((l) => l.level === "warn" && l.en.startsWith("lost the connection"))).toBe(true);
       expect(run.engine.counters()["watch.gaps"]).toBe(1);
+      expect(run.engine.counters()["watch.sessionConnected"]).toBe(1);
       expect(run.engine.counters()["watch.lastGapMs"]).toBeGreaterThan(0);
       expect(run.engine.stats().watch!.errors).toBe(0);
     } finally {

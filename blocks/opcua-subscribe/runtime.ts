@@ -13,6 +13,7 @@ interface State {
   warnedNotBoolean: boolean;
   stopMonitor?: () => Promise<void>;
   stopGaps?: () => void;
+  stopState?: () => void;
 }
 
 type Ctx = BlockContext<Config, State>;
@@ -27,6 +28,8 @@ export default defineBlock<Config, State>({
       ctx.metrics.count("gaps");
       ctx.metrics.gauge("lastGapMs", gap.durationMs);
     });
+    // The session's state in /metrics: dengta_block_metric{name="sessionConnected"}.
+    ctx.state.stopState = session.onState((online) => ctx.metrics.gauge("sessionConnected", online ? 1 : 0));
     ctx.state.stopMonitor = session.monitor({
       nodeId: place.nodeId,
       parameters: monitoringParameters(place, ctx.config, session.publishingMs),
@@ -37,6 +40,7 @@ export default defineBlock<Config, State>({
 
   async stop(ctx) {
     ctx.state.stopGaps?.();
+    ctx.state.stopState?.();
     await ctx.state.stopMonitor?.();
   },
 });

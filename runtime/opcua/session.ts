@@ -62,6 +62,7 @@ export class EndpointSession {
   private readonly monitors = new Set<Monitor>();
   private readonly waiters = new Set<() => void>();
   private readonly gapListeners = new Set<(gap: Gap) => void>();
+  private readonly stateListeners = new Set<(online: boolean) => void>();
 
   constructor(readonly config: EndpointConfig, private readonly host: SessionHost) {}
 
@@ -88,6 +89,13 @@ export class EndpointSession {
       this.monitors.delete(monitor);
       await monitor.item?.terminate().catch(() => undefined);
     };
+  }
+
+  /** Called with true when the session is up and false when it is lost; once now with the current state. */
+  onState(listener: (online: boolean) => void): () => void {
+    this.stateListeners.add(listener);
+    listener(this.online);
+    return () => this.stateListeners.delete(listener);
   }
 
   onGap(listener: (gap: Gap) => void): () => void {
@@ -196,6 +204,7 @@ export class EndpointSession {
   private onLost(): void {
     if (!this.online) return;
     this.online = false;
+    for (const listener of this.stateListeners) listener(false);
     this.gapStart = this.host.clock.now();
     this.host.log.warn(text(
       `lost the connection to OPC UA server '${this.config.name}' at ${iso(this.gapStart)}; reconnecting`,
@@ -219,6 +228,7 @@ export class EndpointSession {
 
   private setOnline(): void {
     this.online = true;
+    for (const listener of this.stateListeners) listener(true);
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const resolve of waiters) resolve();
