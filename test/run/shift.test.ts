@@ -2,18 +2,11 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { expect, it } from "vitest";
 import { buildCli, root, tempDir } from "../support/cli.ts";
+import { lastStored } from "../support/history.ts";
 
 const app = join(root, "samples/line-capture/line-capture.iapp.yaml");
-
-function lastStored(database: string): Record<string, unknown> {
-  const db = new DatabaseSync(database, { readOnly: true });
-  const rows = db.prepare("SELECT series, value FROM history h WHERE id = (SELECT max(id) FROM history WHERE series = h.series)").all() as Array<{ series: string; value: string }>;
-  db.close();
-  return Object.fromEntries(rows.map((r) => [r.series, JSON.parse(r.value)]));
-}
 
 it("captures one 8 h shift on the simulator at speed with exactly the simulator's counts", () => {
   buildCli();
