@@ -119,3 +119,18 @@ export function defineBlock<Config = Record<string, unknown>, State = undefined>
 /** Any block, whatever its config and state: what the engine's block table holds. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyBlockDefinition = BlockDefinition<any, any>;
+
+/**
+ * The message's value if it is a number (a finite one when `finite`), else undefined after a
+ * warning in both languages and a count under "invalid": what every numeric block does with
+ * a value it cannot use.
+ */
+export function numberIn(msg: Message, ctx: { log: Log; metrics: Metrics }, finite = false): number | undefined {
+  const value = msg.value;
+  if (typeof value === "number" && (finite ? Number.isFinite(value) : !Number.isNaN(value))) return value;
+  const shown = typeof value === "number" ? String(value) : value === null ? "null" : typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : typeof value;
+  const what = finite ? { en: "a finite number", zh: "有限数值" } : { en: "a number", zh: "数值" };
+  ctx.log.warn({ en: `ignored a value that is not ${what.en}: ${shown}`, "zh-CN": `忽略了非${what.zh}的输入：${shown}` }, { source: msg.source });
+  ctx.metrics.count("invalid");
+  return undefined;
+}

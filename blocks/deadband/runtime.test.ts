@@ -76,7 +76,7 @@ describe("dengta.filter.deadband", () => {
     expect(run.logs.filter((l) => l.level === "warn").map((l) => l.message)).toEqual([
       'ignored a value that is not a number: "12"',
       "ignored a value that is not a number: null",
-      "ignored a value that is not a number: number",
+      "ignored a value that is not a number: NaN",
     ]);
     expect(run.engine.counters()["db.invalid"]).toBe(3);
   });

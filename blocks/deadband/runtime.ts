@@ -1,4 +1,4 @@
-import { defineBlock, type EmitOptions, type Quality } from "../../runtime/block.ts";
+import { defineBlock, numberIn, type EmitOptions, type Quality } from "../../runtime/block.ts";
 
 interface Config {
   kind?: "absolute" | "percent";
@@ -30,13 +30,8 @@ export default defineBlock<Config, State>({
   }),
 
   onMessage(_port, msg, ctx) {
-    const value = msg.value;
-    if (typeof value !== "number" || Number.isNaN(value)) {
-      const shown = describeValue(value);
-      ctx.log.warn({ en: `ignored a value that is not a number: ${shown}`, "zh-CN": `忽略了非数值的输入：${shown}` }, { source: msg.source });
-      ctx.metrics.count("invalid");
-      return;
-    }
+    const value = numberIn(msg, ctx);
+    if (value === undefined) return;
     const s = ctx.state;
     if (s.passedAny && msg.quality === s.lastQuality && msg.ts - s.lastTs < s.maxSilenceMs) {
       const limit = s.percent ? Math.abs(s.last) * s.band : s.band;
@@ -53,7 +48,3 @@ export default defineBlock<Config, State>({
   },
 });
 
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  return typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : typeof value;
-}

@@ -1,4 +1,4 @@
-import { defineBlock } from "../../runtime/block.ts";
+import { defineBlock, numberIn } from "../../runtime/block.ts";
 
 interface Config {
   limit: number;
@@ -13,13 +13,8 @@ export default defineBlock<Config, State>({
   createState: () => ({ raised: false }),
 
   onMessage(_port, msg, ctx) {
-    const value = msg.value;
-    if (typeof value !== "number" || Number.isNaN(value)) {
-      const shown = describeValue(value);
-      ctx.log.warn({ en: `ignored a value that is not a number: ${shown}`, "zh-CN": `忽略了非数值的输入：${shown}` }, { source: msg.source });
-      ctx.metrics.count("invalid");
-      return;
-    }
+    const value = numberIn(msg, ctx);
+    if (value === undefined) return;
     const { limit } = ctx.config;
     const beyond = isBeyond(value, limit, ctx.config.direction ?? "above");
     const options = { ts: msg.ts, quality: msg.quality };
@@ -35,8 +30,3 @@ function isBeyond(value: number, limit: number, direction: "above" | "below"): b
   return direction === "above" ? value > limit : value < limit;
 }
 
-function describeValue(value: unknown): string {
-  if (typeof value === "number") return String(value);
-  if (value === null) return "null";
-  return typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : typeof value;
-}

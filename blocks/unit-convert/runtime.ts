@@ -1,4 +1,4 @@
-import { defineBlock, type EmitOptions, type Quality } from "../../runtime/block.ts";
+import { defineBlock, numberIn, type EmitOptions, type Quality } from "../../runtime/block.ts";
 import { DIMENSION_NAMES, UNITS } from "./units.ts";
 
 interface Config {
@@ -59,13 +59,8 @@ export default defineBlock<Config, State>({
   },
 
   onMessage(_port, msg, ctx) {
-    const value = msg.value;
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      const shown = describeValue(value);
-      ctx.log.warn({ en: `ignored a value that is not a finite number: ${shown}`, "zh-CN": `忽略了非有限数值的输入：${shown}` }, { source: msg.source });
-      ctx.metrics.count("invalid");
-      return;
-    }
+    const value = numberIn(msg, ctx, true);
+    if (value === undefined) return;
     const s = ctx.state;
     let y = ((value * s.scale + s.offset + s.pre) * s.mul) / s.div - s.post;
     if (s.round !== 0) y = roundHalfAway(y, s.round);
@@ -84,8 +79,3 @@ function roundHalfAway(y: number, factor: number): number {
   return y < 0 && r !== 0 ? -r : r;
 }
 
-function describeValue(value: unknown): string {
-  if (typeof value === "number") return String(value);
-  if (value === null) return "null";
-  return typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : typeof value;
-}

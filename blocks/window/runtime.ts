@@ -1,4 +1,4 @@
-import { defineBlock, type BlockContext, type TimerHandle } from "../../runtime/block.ts";
+import { defineBlock, numberIn, type BlockContext, type TimerHandle } from "../../runtime/block.ts";
 
 interface Config {
   sizeMs: number;
@@ -44,13 +44,8 @@ export default defineBlock<Config, State>({
   createState: () => ({ start: Number.NaN, count: 0, min: 0, max: 0, sum: 0, first: 0, last: 0, lastTs: 0, closedEnd: Number.NEGATIVE_INFINITY, timer: undefined }),
 
   onMessage(_port, msg, ctx) {
-    const value = msg.value;
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      const shown = describeValue(value);
-      ctx.log.warn({ en: `ignored a value that is not a finite number: ${shown}`, "zh-CN": `忽略了非有限数值的输入：${shown}` }, { source: msg.source });
-      ctx.metrics.count("invalid");
-      return;
-    }
+    const value = numberIn(msg, ctx, true);
+    if (value === undefined) return;
     const s = ctx.state;
     const ts = msg.ts;
     if (!(ts >= s.start)) {
@@ -168,8 +163,3 @@ function clearTimer(ctx: Context): void {
   ctx.state.timer = undefined;
 }
 
-function describeValue(value: unknown): string {
-  if (typeof value === "number") return String(value);
-  if (value === null) return "null";
-  return typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : typeof value;
-}
