@@ -15,6 +15,19 @@ import { withTimeout } from "./wait.ts";
 export const RETRY = { initialDelay: 250, maxDelay: 10_000 } as const;
 /** The publishing interval of an endpoint whose binding sets none. */
 export const PUBLISHING_MS = 50;
+/** The server answers at least this often, with data or a keep-alive. */
+const KEEP_ALIVE_MS = 3_000;
+/**
+ * Silence on the socket for this long means the line is dead: a pulled cable sends no FIN, so
+ * only the missing keep-alives tell. Three keep-alives at least, and never under 10 s.
+ */
+function transportTimeoutMs(publishingMs: number): number {
+  return Math.max(10_000, 3 * publishingMs * keepAliveCount(publishingMs));
+}
+
+function keepAliveCount(publishingMs: number): number {
+  return Math.max(1, Math.round(KEEP_ALIVE_MS / publishingMs));
+}
 const CLOSE_TIMEOUT_MS = 2_000;
 
 export interface SessionHost {
@@ -146,7 +159,7 @@ export class EndpointSession {
     const session = await client.createSession(identity);
     this.session = session;
     this.subscription = await session.createSubscription2({
-      requestedPublishingInterval: this.publishingMs, requestedLifetimeCount: 6000, requestedMaxKeepAliveCount: 20,
+      requestedPublishingInterval: this.publishingMs, requestedLifetimeCount: 6000, requestedMaxKeepAliveCount: keepAliveCount(this.publishingMs),
       maxNotificationsPerPublish: 0, publishingEnabled: true, priority: 10,
     });
     if (this.closed) throw new Error("closed");
@@ -168,6 +181,7 @@ export class EndpointSession {
       connectionStrategy: { maxRetry: -1, initialDelay: RETRY.initialDelay, maxDelay: RETRY.maxDelay },
       keepSessionAlive: true,
       requestedSessionTimeout: 60_000,
+      transportTimeout: transportTimeoutMs(this.publishingMs),
     });
     client.on("backoff", (count, delay) => this.onBackoff(count, delay));
     client.on("connection_lost", () => this.onLost());
