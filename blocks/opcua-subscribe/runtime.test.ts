@@ -1,4 +1,5 @@
-import { mkdtempSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -29,6 +30,13 @@ function subscribeRun(options: { endpoints: Record<string, Record<string, unknow
   });
 }
 
+/** node-opcua sets OPENSSL_CONF to the string "undefined" in this process; openssl must not read it. */
+function withoutOpensslConf(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.OPENSSL_CONF;
+  return env;
+}
+
 describe("dengta.opcua.subscribe", () => {
   it("subscribes without security; ts is the value's source timestamp (model time)", async () => {
     const run = await subscribeRun({ endpoints: noneEndpoint(server) });
@@ -49,6 +57,19 @@ describe("dengta.opcua.subscribe", () => {
     const run = await subscribeRun({ endpoints: secureEndpoint(server), secrets: { "plc-password": TEST_USER.password }, dataDir });
     await run.waitFor("5 values", () => run.captured("watch.out").length >= 5);
     await run.stop();
+  });
+
+  it("signs in with a user certificate whose private key is a secret", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "dengta-sub-"));
+    trustServer(server, dataDir);
+    const made = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dataDir, "user.key"), "-out", join(dataDir, "user.pem"),
+      "-subj", "/CN=dengta-operator", "-days", "2", "-sha256"], { encoding: "utf8", env: withoutOpensslConf() });
+    expect(made.status, made.stderr).toBe(0);
+    const endpoints = { plc: { url: server.url, security: { mode: "SignAndEncrypt", policy: "Basic256Sha256" }, certificate: { cert: "user.pem", key: { secret: "operator-key" } } } };
+    const run = await subscribeRun({ endpoints, secrets: { "operator-key": readFileSync(join(dataDir, "user.key"), "utf8") }, dataDir });
+    await run.waitFor("5 values", () => run.captured("watch.out").length >= 5);
+    await run.stop();
+    expect(run.logs.filter((l) => l.level === "error")).toEqual([]);
   });
 
   it("a missing secret is named, with how to provide it", async () => {
