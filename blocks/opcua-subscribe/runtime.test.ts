@@ -59,6 +59,16 @@ describe("dengta.opcua.subscribe", () => {
     await run.stop();
   });
 
+  it("subscribes with Sign / Aes256_Sha256_RsaPss", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "dengta-sub-"));
+    trustServer(server, dataDir);
+    const endpoints = { plc: { url: server.url, security: { mode: "Sign", policy: "Aes256_Sha256_RsaPss" } } };
+    const run = await subscribeRun({ endpoints, dataDir });
+    await run.waitFor("5 values", () => run.captured("watch.out").length >= 5);
+    await run.stop();
+    expect(run.logs.find((l) => l.en.startsWith("connected to OPC UA server"))?.en).toContain("Sign/Aes256_Sha256_RsaPss");
+  });
+
   it("signs in with a user certificate whose private key is a secret", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "dengta-sub-"));
     trustServer(server, dataDir);
