@@ -109,7 +109,8 @@ function makeClock(options: RunOptions): EngineClock {
 async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Readonly<Record<string, AnyBlockDefinition>>, options: RunOptions, out: Printer): Promise<number> {
   const clock = makeClock(options);
   out.useClock(clock);
-  const states = new StateDatabase(join(options.dataDir, "state.db"));
+  // Node state shares the embedded database with history and the outbox: one file to back up.
+  const states = new StateDatabase(join(options.dataDir, "dengta.db"));
   const site = { endpoints: resolveSimulator(binding?.endpoints ?? {}), cameras: binding?.cameras ?? {}, secret: (name: string) => readSecret(name) };
   const engine = new Engine(planFor(app, binding), blocks, {
     clock, dataDir: options.dataDir, log: out.log, openStore: (id) => states.storeFor(id), site,

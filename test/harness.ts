@@ -79,7 +79,7 @@ export async function runInHarness(options: {
   }
 
   const plan: EnginePlan = { nodes, edges, signals: {} };
-  const states = new StateDatabase(join(dataDir, "state.db"));
+  const states = new StateDatabase(join(dataDir, "dengta.db"));
   const engine = new Engine(plan, blocks, {
     clock,
     dataDir,

@@ -70,7 +70,7 @@ export async function runWithSite(options: {
   for (const [name, s] of Object.entries(options.signals ?? {})) {
     signals[name] = { name, type: s.type ?? "any", direction: s.direction ?? "in", binding: s.binding };
   }
-  const states = new StateDatabase(join(dataDir, "state.db"));
+  const states = new StateDatabase(join(dataDir, "dengta.db"));
   const secrets = options.secrets ?? {};
   const engine = new Engine({ nodes, edges, signals }, blocks, {
     clock: new WallClock(),
