@@ -149,6 +149,8 @@ export class VirtualClock implements EngineClock {
  */
 export class FollowingClock extends VirtualClock {
   private started = false;
+  /** The first source timestamp seen, once one has been. */
+  firstSeen: number | undefined;
 
   constructor(startMs: number) {
     super(startMs);
@@ -158,6 +160,7 @@ export class FollowingClock extends VirtualClock {
     if (!this.started) {
       // The first timestamp seen sets the time, earlier or later: timers set before it count from it.
       this.started = true;
+      this.firstSeen = sourceTs;
       this.shiftTo(sourceTs);
     }
     while (this.fireNext(sourceTs)) { /* every timer due up to the source's time */ }

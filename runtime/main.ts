@@ -139,7 +139,9 @@ async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Rea
   await health.server?.close();
   states.close();
   signal.dispose();
-  if (code === EXIT.ok) out.summary(engine, clock.now() - startedAt);
+  // On the sources' time, the run began when the first source spoke, not when the process did.
+  const began = clock instanceof FollowingClock ? clock.firstSeen ?? clock.now() : startedAt;
+  if (code === EXIT.ok) out.summary(engine, clock.now() - began);
   return code;
 }
 
