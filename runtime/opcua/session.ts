@@ -72,6 +72,8 @@ export class EndpointSession {
   private delay: number = RETRY.initialDelay;
   private lastProblem = "";
   private gapStart: number | undefined;
+  /** Wall time of the loss: on a following clock model time stands still while nothing arrives. */
+  private gapWallStart = 0;
   private readonly monitors = new Set<Monitor>();
   private readonly waiters = new Set<() => void>();
   private readonly gapListeners = new Set<(gap: Gap) => void>();
@@ -220,6 +222,7 @@ export class EndpointSession {
     this.online = false;
     for (const listener of this.stateListeners) listener(false);
     this.gapStart = this.host.clock.now();
+    this.gapWallStart = Date.now();
     this.host.log.warn(text(
       `lost the connection to OPC UA server '${this.config.name}' at ${iso(this.gapStart)}; reconnecting`,
       `与 OPC UA 服务器 '${this.config.name}' 的连接于 ${iso(this.gapStart)} 中断；正在重连`,
@@ -232,7 +235,7 @@ export class EndpointSession {
     this.setOnline();
     if (start === undefined) return;
     const end = this.host.clock.now();
-    const gap = { start, end, durationMs: end - start };
+    const gap = { start, end, durationMs: Date.now() - this.gapWallStart };
     this.host.log.info(text(
       `reconnected to OPC UA server '${this.config.name}': no data from ${iso(start)} to ${iso(end)} (${gap.durationMs} ms)`,
       `已重新连接 OPC UA 服务器 '${this.config.name}'：${iso(start)} 至 ${iso(end)} 之间无数据（${gap.durationMs} 毫秒）`,
