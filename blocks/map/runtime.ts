@@ -1,5 +1,6 @@
-import jsonata from "jsonata";
-import { defineBlock, type BlockContext } from "../../runtime/block.ts";
+import type jsonata from "jsonata";
+import { defineBlock } from "../../runtime/block.ts";
+import { bindModelTime, compileJsonata, jsonataErrorText } from "../lib/jsonata.ts";
 
 interface Config {
   expression: string;
@@ -11,14 +12,13 @@ interface State {
   evaluatedAt: number;
 }
 
-type Context = BlockContext<Config, State>;
 
 export default defineBlock<Config, State>({
   createState: () => ({ expression: undefined, evaluatedAt: 0 }),
 
   start(ctx) {
-    ctx.state.expression = compile(ctx.config.expression);
-    useModelTime(ctx.state.expression, ctx);
+    ctx.state.expression = compileJsonata(ctx.config.expression);
+    bindModelTime(ctx.state.expression, () => ctx.state.evaluatedAt);
   },
 
   onMessage(_port, msg, ctx) {
@@ -31,31 +31,11 @@ export default defineBlock<Config, State>({
         if (result !== undefined) ctx.emit("out", toPlain(result), { ts: msg.ts, quality: msg.quality });
       },
       (error: unknown) => {
-        throw new Error(`JSONata evaluation failed: ${describeJsonataError(error)}`);
+        throw new Error(`JSONata evaluation failed: ${jsonataErrorText(error)}`);
       },
     );
   },
 });
-
-function compile(text: string): jsonata.Expression {
-  try {
-    return jsonata(text);
-  } catch (error) {
-    throw new Error(`invalid JSONata expression: ${describeJsonataError(error)}`);
-  }
-}
-
-/**
- * JSONata's own $now() and $millis() read the wall clock; a replay or a test on virtual time
- * must see model time instead, like every other block.
- */
-function useModelTime(expression: jsonata.Expression, ctx: Context): void {
-  expression.registerFunction("millis", () => ctx.state.evaluatedAt, "<:n>");
-  expression.registerFunction("now", function (this: jsonata.Focus, picture?: string, timezone?: string) {
-    const fromMillis = this.environment.lookup("fromMillis") as { implementation: (...args: unknown[]) => string };
-    return fromMillis.implementation.call(this, ctx.state.evaluatedAt, picture, timezone);
-  }, "<s?s?:s>");
-}
 
 /**
  * JSONata marks the arrays it builds (sequence, keepSingleton) and builds objects without a
@@ -71,13 +51,4 @@ function toPlain(value: unknown): unknown {
   const entries = Object.entries(value).map(([key, item]) => [key, toPlain(item)] as const);
   const changed = Object.getPrototypeOf(value) === null || entries.some(([key, item]) => item !== (value as Record<string, unknown>)[key]);
   return changed ? Object.fromEntries(entries) : value;
-}
-
-/** JSONata throws plain objects ({ code, position, message }), not Errors. */
-function describeJsonataError(error: unknown): string {
-  if (typeof error !== "object" || error === null) return String(error);
-  const { code, position, message } = error as { code?: string; position?: number; message?: string };
-  const where = [code, position === undefined ? undefined : `at position ${position}`].filter((part) => part !== undefined);
-  const text = message ?? String(error);
-  return where.length === 0 ? text : `${text} (${where.join(" ")})`;
 }
