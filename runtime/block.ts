@@ -63,10 +63,19 @@ export interface SiteContext {
   /** The binding's endpoints by name, as written: secrets are still references. */
   readonly endpoints: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly cameras: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Shifts and breaks in the site's time zone, from the binding; undefined when it gives none. */
+  readonly calendar?: SiteCalendar;
   /** A secret's value on this box: $DENGTA_SECRET_<NAME>, or a file in the credentials folder. */
   secret(name: string): string | undefined;
   /** The bundle's data folder; I/O blocks keep shared state (e.g. the OPC UA PKI) under it. */
   readonly dataDir: string;
+}
+
+export interface SiteCalendar {
+  /** IANA time zone, e.g. Asia/Shanghai: shifts follow the site's clock, whatever the box's TZ is. */
+  timezone: string;
+  /** Times of day "HH:MM" ("24:00" ends a day); breaks are planned stops. */
+  shifts: ReadonlyArray<{ name: string; start: string; end: string; breaks?: ReadonlyArray<readonly [string, string]> }>;
 }
 
 /**

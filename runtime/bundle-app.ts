@@ -1,4 +1,4 @@
-import type { ResolvedSignal } from "./block.ts";
+import type { ResolvedSignal, SiteCalendar } from "./block.ts";
 import type { EnginePlan, PlannedEdge, PlannedNode } from "./engine.ts";
 
 /** The APP as the compiler writes it into a bundle (app.json): checked, resolved, in run order. */
@@ -16,6 +16,7 @@ export type BundleBinding = {
   signals?: Record<string, Record<string, unknown>>;
   endpoints?: Record<string, Record<string, unknown>>;
   cameras?: Record<string, Record<string, unknown>>;
+  calendar?: SiteCalendar;
 } & Record<string, unknown>;
 
 export function planFor(app: BundleApp, binding: BundleBinding | null): EnginePlan {

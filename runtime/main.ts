@@ -111,7 +111,10 @@ async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Rea
   out.useClock(clock);
   // Node state shares the embedded database with history and the outbox: one file to back up.
   const states = new StateDatabase(join(options.dataDir, "dengta.db"));
-  const site = { endpoints: resolveSimulator(binding?.endpoints ?? {}), cameras: binding?.cameras ?? {}, secret: (name: string) => readSecret(name) };
+  const site = {
+    endpoints: resolveSimulator(binding?.endpoints ?? {}), cameras: binding?.cameras ?? {},
+    ...(binding?.calendar ? { calendar: binding.calendar } : {}), secret: (name: string) => readSecret(name),
+  };
   const engine = new Engine(planFor(app, binding), blocks, {
     clock, dataDir: options.dataDir, log: out.log, openStore: (id) => states.storeFor(id), site,
   });

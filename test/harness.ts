@@ -2,7 +2,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AnyBlockDefinition, Message } from "../runtime/block.ts";
+import type { AnyBlockDefinition, Message, SiteContext } from "../runtime/block.ts";
 import { defineBlock } from "../runtime/block.ts";
 import { VirtualClock } from "../runtime/clock.ts";
 import { Engine, type EnginePlan, type LogLevel, type PlannedNode, type QueuePolicy } from "../runtime/engine.ts";
@@ -45,6 +45,8 @@ export async function runInHarness(options: {
   queue?: QueuePolicy;
   /** A clock of the test's own, e.g. a FollowingClock; a VirtualClock from startMs otherwise. */
   clock?: VirtualClock;
+  /** Endpoints, cameras, calendar and secrets the blocks see as ctx.site. */
+  site?: Omit<SiteContext, "dataDir">;
 }): Promise<HarnessRun> {
   const clock = options.clock ?? new VirtualClock(options.startMs ?? START);
   const captured = new Map<string, Message[]>();
@@ -86,6 +88,7 @@ export async function runInHarness(options: {
     log: (level, node, message) => logs.push({ level, node, message: typeof message === "string" ? message : message.en }),
     openStore: (nodeId) => states.storeFor(nodeId),
     ...(options.queue === undefined ? {} : { queue: options.queue }),
+    ...(options.site === undefined ? {} : { site: options.site }),
   });
   await engine.start();
 
