@@ -1,0 +1,268 @@
+import { defineBlock, numberIn, type BlockContext, type Message, type SiteCalendar, type TimerHandle } from "../../runtime/block.ts";
+
+interface Config {
+  machine: string;
+  idealCycleTimeS: number;
+  plannedStopStates?: readonly string[];
+}
+
+/** One occurrence of a shift: epoch ms, breaks clipped to the shift and sorted. */
+export interface ShiftInstance {
+  name: string;
+  start: number;
+  end: number;
+  breaks: Array<[number, number]>;
+}
+
+/** Gives the shift that contains `t`, or else the next one to start after it. */
+type ShiftFinder = (t: number) => ShiftInstance;
+
+interface State {
+  finder: ShiftFinder | undefined;
+  plannedStops: ReadonlySet<string>;
+  /** The machine state now; undefined until the first state message (counted as not running). */
+  current: string | undefined;
+  /** Time has been accounted for up to here (ms). */
+  cursor: number;
+  /** The shift being accounted; undefined between shifts. */
+  shift: ShiftInstance | undefined;
+  /** Where the accounting of `shift` began: its start, or later when the block started inside it. */
+  from: number;
+  busyMs: number;
+  runningMs: number;
+  good: number;
+  scrap: number;
+  timer: TimerHandle | undefined;
+  timerDue: number;
+  warnedPerformance: boolean;
+}
+
+const DAY_MS = 86_400_000;
+const TIME = /^(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$/;
+
+export default defineBlock<Config, State>({
+  createState: (config) => ({
+    finder: undefined, plannedStops: new Set(config.plannedStopStates ?? []), current: undefined,
+    cursor: 0, shift: undefined, from: 0, busyMs: 0, runningMs: 0, good: 0, scrap: 0,
+    timer: undefined, timerDue: Number.NaN, warnedPerformance: false,
+  }),
+
+  start(ctx) {
+    const s = ctx.state;
+    s.finder = ctx.site.calendar === undefined ? utcDays : calendarShifts(ctx.site.calendar);
+    s.cursor = ctx.clock.now();
+    schedule(ctx);
+  },
+
+  onMessage(port, msg, ctx) {
+    const s = ctx.state;
+    advance(ctx, msg.ts);
+    if (port === "state") {
+      const state = stateIn(msg, ctx);
+      if (state !== undefined) s.current = state;
+    } else {
+      const count = numberIn(msg, ctx, true);
+      if (count === undefined) return;
+      if (count < 0) {
+        ctx.log.warn({ en: `ignored a negative count on ${port}: ${count}`, "zh-CN": `忽略了 ${port} 上的负数计数：${count}` }, { source: msg.source });
+        ctx.metrics.count("invalid");
+        return;
+      }
+      if (port === "good") s.good += count;
+      else if (port === "scrap") s.scrap += count;
+    }
+    schedule(ctx);
+  },
+
+  stop(ctx) {
+    const s = ctx.state;
+    if (s.timer !== undefined) ctx.clock.clear(s.timer);
+    s.timer = undefined;
+    const at = Math.max(s.cursor, ctx.clock.now());
+    advance(ctx, at);
+    if (s.shift !== undefined && at > s.from) report(ctx, s.shift, at, true);
+  },
+});
+
+/** The state from machine-state's `{ state, ... }`, or a plain state text. */
+function stateIn(msg: Message, ctx: BlockContext<Config, State>): string | undefined {
+  const value = msg.value;
+  const state = typeof value === "string" ? value
+    : typeof value === "object" && value !== null && typeof (value as { state?: unknown }).state === "string" ? (value as { state: string }).state
+    : undefined;
+  if (state !== undefined && state !== "") return state;
+  const shown = value === null ? "null" : typeof value === "object" ? "an object without a state" : typeof value;
+  ctx.log.warn({ en: `ignored a state message that has no state: ${shown}`, "zh-CN": `忽略了没有状态的状态消息：${shown}` }, { source: msg.source });
+  ctx.metrics.count("invalid");
+  return undefined;
+}
+
+/** Accounts time from the cursor up to `to`, reporting every shift that ends on the way. */
+function advance(ctx: BlockContext<Config, State>, to: number): void {
+  const s = ctx.state;
+  const finder = s.finder;
+  if (finder === undefined) return;
+  while (s.cursor < to) {
+    if (s.shift === undefined) {
+      const next = finder(s.cursor);
+      if (next.start > s.cursor) {
+        // Between shifts: no planned time. The state keeps, counts wait for the next shift.
+        s.cursor = Math.min(to, next.start);
+        continue;
+      }
+      s.shift = next;
+      s.from = s.cursor;
+    }
+    const shift = s.shift;
+    const until = Math.min(to, shift.end);
+    const planned = (until - s.cursor) - overlap(shift.breaks, s.cursor, until);
+    const state = s.current;
+    if (state === undefined || !s.plannedStops.has(state)) {
+      s.busyMs += planned;
+      if (state === "running") s.runningMs += planned;
+    }
+    s.cursor = until;
+    if (until === shift.end) {
+      report(ctx, shift, shift.end, s.from > shift.start);
+      s.shift = undefined;
+    }
+  }
+}
+
+function overlap(breaks: ReadonlyArray<readonly [number, number]>, from: number, to: number): number {
+  let sum = 0;
+  for (const [a, b] of breaks) {
+    const lo = Math.max(a, from);
+    const hi = Math.min(b, to);
+    if (hi > lo) sum += hi - lo;
+  }
+  return sum;
+}
+
+function report(ctx: BlockContext<Config, State>, shift: ShiftInstance, end: number, partial: boolean): void {
+  const s = ctx.state;
+  const busyS = s.busyMs / 1000;
+  const runningS = s.runningMs / 1000;
+  const total = s.good + s.scrap;
+  const availability = busyS > 0 ? runningS / busyS : 0;
+  let performance = runningS > 0 ? (ctx.config.idealCycleTimeS * total) / runningS : 0;
+  if (performance > 1) {
+    if (!s.warnedPerformance) {
+      s.warnedPerformance = true;
+      ctx.log.warn({
+        en: `performance above 1 (${round(performance)}) in shift ${shift.name}: is idealCycleTimeS (${ctx.config.idealCycleTimeS}) too long? Reported as 1`,
+        "zh-CN": `班次 ${shift.name} 的性能开动率超过 1（${round(performance)}）：理想节拍 idealCycleTimeS（${ctx.config.idealCycleTimeS}）是否设得过长？按 1 输出`,
+      });
+    }
+    ctx.metrics.count("performanceOver1");
+    performance = 1;
+  }
+  const quality = total > 0 ? s.good / total : 0;
+  ctx.emit("out", {
+    machine: ctx.config.machine,
+    shift: shift.name,
+    start: s.from,
+    end,
+    partial,
+    plannedBusyTimeS: seconds(s.busyMs),
+    actualProductionTimeS: seconds(s.runningMs),
+    downtimeS: seconds(s.busyMs - s.runningMs),
+    good: s.good,
+    scrap: s.scrap,
+    total,
+    availability: round(availability),
+    performance: round(performance),
+    quality: round(quality),
+    oee: round(availability * performance * quality),
+  }, { ts: end, quality: "good" });
+  s.busyMs = 0;
+  s.runningMs = 0;
+  s.good = 0;
+  s.scrap = 0;
+}
+
+const round = (x: number) => Math.round(x * 10_000) / 10_000;
+const seconds = (ms: number) => Math.round(ms) / 1000;
+
+/** Keeps one timer at the end of the shift being accounted, or of the next one. */
+function schedule(ctx: BlockContext<Config, State>): void {
+  const s = ctx.state;
+  if (s.finder === undefined) return;
+  const due = (s.shift ?? s.finder(s.cursor)).end;
+  if (due === s.timerDue && s.timer !== undefined) return;
+  if (s.timer !== undefined) ctx.clock.clear(s.timer);
+  s.timerDue = due;
+  s.timer = ctx.clock.setTimeout(() => {
+    s.timer = undefined;
+    advance(ctx, Math.max(s.cursor, ctx.clock.now(), due));
+    schedule(ctx);
+  }, Math.max(0, due - ctx.clock.now()));
+}
+
+/** Without a calendar: one report per calendar day in UTC, named by its date. */
+function utcDays(t: number): ShiftInstance {
+  const start = Math.floor(t / DAY_MS) * DAY_MS;
+  return { name: new Date(start).toISOString().slice(0, 10), start, end: start + DAY_MS, breaks: [] };
+}
+
+function minutesOf(text: string, where: string): number {
+  const m = TIME.exec(text);
+  if (m === null) throw new Error(`calendar: ${where} "${text}" is not a time of day HH:MM (00:00 to 24:00) / 日历：${where} "${text}" 不是 HH:MM 格式的时刻（00:00 至 24:00）`);
+  return m[1] === undefined ? 1440 : Number(m[1]) * 60 + Number(m[2]);
+}
+
+/** Shifts of the site's calendar, in its time zone, whatever the box's TZ is. */
+export function calendarShifts(calendar: SiteCalendar): ShiftFinder {
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone: calendar.timezone, hourCycle: "h23",
+      year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+    });
+  } catch {
+    throw new Error(`calendar: "${calendar.timezone}" is not an IANA time zone / 日历："${calendar.timezone}" 不是 IANA 时区`);
+  }
+  if (calendar.shifts.length === 0) throw new Error("calendar: no shifts / 日历：没有班次");
+  // Each shift as minutes after the local midnight of the day it starts on.
+  const shifts = calendar.shifts.map((shift) => {
+    const start = minutesOf(shift.start, `shift ${shift.name} start`);
+    let end = minutesOf(shift.end, `shift ${shift.name} end`);
+    if (end <= start) end += 1440;
+    const breaks = (shift.breaks ?? []).map(([a, b]): [number, number] => {
+      let from = minutesOf(a, `shift ${shift.name} break`);
+      let to = minutesOf(b, `shift ${shift.name} break`);
+      if (from < start) from += 1440;
+      if (to <= from) to += 1440;
+      return [Math.max(from, start), Math.min(to, end)];
+    }).filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
+    return { name: shift.name, start, end, breaks };
+  });
+
+  /** The wall-clock time of `t` in the zone, as if it were UTC. */
+  const wall = (t: number): number => {
+    const p: Record<string, number> = {};
+    for (const part of format.formatToParts(t)) if (part.type !== "literal") p[part.type] = Number(part.value);
+    return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  };
+  /** The instant a wall-clock time (written as UTC) happens in the zone. */
+  const instant = (local: number): number => {
+    const guess = local - (wall(local) - local);
+    return local - (wall(guess) - guess);
+  };
+
+  return (t) => {
+    const today = Math.floor(wall(t) / DAY_MS) * DAY_MS;
+    let best: ShiftInstance | undefined;
+    for (let day = today - DAY_MS; day <= today + 2 * DAY_MS; day += DAY_MS) {
+      for (const shift of shifts) {
+        const start = instant(day + shift.start * 60_000);
+        const end = instant(day + shift.end * 60_000);
+        if (end <= t) continue;
+        if (best === undefined || start < best.start) {
+          best = { name: shift.name, start, end, breaks: shift.breaks.map(([a, b]) => [instant(day + a * 60_000), instant(day + b * 60_000)]) };
+        }
+      }
+    }
+    return best!;
+  };
+}
