@@ -27,7 +27,7 @@ describe("block registry", () => {
     const validate = builtinRegistry().registry.find("dengta.logic.threshold", 1)!.configValidator();
     const config: Record<string, unknown> = { limit: 3 };
     expect(validate(config)).toBe(true);
-    expect(config).toEqual({ limit: 3, direction: "above" });
+    expect(config).toEqual({ limit: 3, direction: "above", hysteresis: 0 });
   });
 
   it("reports a manifest that breaks the schema at its line and column, and leaves the block out", () => {

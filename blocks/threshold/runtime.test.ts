@@ -39,6 +39,17 @@ describe("dengta.logic.threshold", () => {
     ]);
   });
 
+  it("hysteresis: a value hovering at the limit raises once and clears only back past the band", async () => {
+    const { out, alarms } = await feed({ limit: 85, direction: "above", hysteresis: 2 }, [84, 85.5, 84.9, 85.2, 83.5, 83, 86]);
+    expect(out).toEqual([false, true, true, true, true, false, true]);
+    expect(alarms.map(([ts, a]) => [ts, (a as { state: string }).state])).toEqual([[10, "raised"], [50, "cleared"], [60, "raised"]]);
+  });
+
+  it("hysteresis below the limit clears only above limit + band", async () => {
+    const { out } = await feed({ limit: 40, direction: "below", hysteresis: 5 }, [50, 39, 42, 44, 45]);
+    expect(out).toEqual([false, true, true, true, false]);
+  });
+
   it("direction defaults to above", async () => {
     const { out } = await feed({ limit: 0 }, [-1, 1]);
     expect(out).toEqual([false, true]);
@@ -99,7 +110,7 @@ describe("dengta.logic.threshold", () => {
     const validateConfig = libraryBlock(new URL(".", import.meta.url)).configValidator();
     const config: Record<string, unknown> = { limit: 3 };
     expect(validateConfig(config)).toBe(true);
-    expect(config).toEqual({ limit: 3, direction: "above" });
+    expect(config).toEqual({ limit: 3, direction: "above", hysteresis: 0 });
     expect(validateConfig({})).toBe(false);
     expect(validateConfig({ limit: 1, direction: "sideways" })).toBe(false);
   });

@@ -3,6 +3,7 @@ import { defineBlock, numberIn } from "../../runtime/block.ts";
 interface Config {
   limit: number;
   direction?: "above" | "below";
+  hysteresis?: number;
 }
 
 interface State {
@@ -16,7 +17,7 @@ export default defineBlock<Config, State>({
     const value = numberIn(msg, ctx);
     if (value === undefined) return;
     const { limit } = ctx.config;
-    const beyond = isBeyond(value, limit, ctx.config.direction ?? "above");
+    const beyond = staysBeyond(ctx.state.raised, value, limit, ctx.config.direction ?? "above", ctx.config.hysteresis ?? 0);
     const options = { ts: msg.ts, quality: msg.quality };
     ctx.emit("out", beyond, options);
     if (beyond === ctx.state.raised) return;
@@ -26,7 +27,9 @@ export default defineBlock<Config, State>({
   },
 });
 
-function isBeyond(value: number, limit: number, direction: "above" | "below"): boolean {
-  return direction === "above" ? value > limit : value < limit;
+/** Raised past the limit; once raised, cleared only back past the limit less the hysteresis band, so noise at the limit does not chatter. */
+function staysBeyond(raised: boolean, value: number, limit: number, direction: "above" | "below", band: number): boolean {
+  const edge = raised ? (direction === "above" ? limit - band : limit + band) : limit;
+  return direction === "above" ? value > edge : value < edge;
 }
 

@@ -66,11 +66,11 @@ describe("edge bundle", () => {
       "deploy/kubernetes.yaml", "main.js", "manifest.json", "package.json", "signature.json",
     ]);
     const manifest = JSON.parse(readFileSync(join(bundle, "manifest.json"), "utf8"));
-    expect(manifest.blocks).toEqual(["dengta.flow.map@1.0.0", "dengta.logic.threshold@1.0.0", "dengta.store.file@1.0.0", "dengta.time.timer@1.0.0"]);
+    expect(manifest.blocks).toEqual(["dengta.flow.map@1.0.0", "dengta.logic.threshold@1.1.0", "dengta.store.file@1.0.0", "dengta.time.timer@1.0.0"]);
     const normalised = JSON.parse(readFileSync(join(bundle, "app.json"), "utf8"));
     expect(normalised.nodes.map((n: { id: string }) => n.id)).toEqual(["tick", "oven", "limit", "readings", "alarms"]);
     // The binding's parameter replaced the APP's default of 80.
-    expect(normalised.nodes[2].config).toEqual({ limit: 82, direction: "above" });
+    expect(normalised.nodes[2].config).toEqual({ limit: 82, direction: "above", hysteresis: 0 });
     expect(existsSync(`${bundle}.tgz`)).toBe(true);
   });
 
