@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AttributeIds, OPCUACertificateManager, OPCUAClient, StatusCodes, TimestampsToReturn, type DataValue } from "node-opcua";
+import { AttributeIds, OPCUAClient, StatusCodes, TimestampsToReturn, type DataValue } from "node-opcua";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { BENCH_COUNTER_NODE, startSimulator, type RunningSimulator } from "../index.ts";
+import { clientPki } from "./test-client.ts";
 
 /** Slower than the server's 5 ms coalescing window (its advertised MinSupportedSampleRate), so every change is sent. */
 const RATE_HZ = 100;
@@ -23,7 +24,7 @@ afterAll(async () => {
 it("benchRateHz adds s=Bench.Counter, counting up at that rate of wall time with wall-clock source timestamps", async () => {
   const client = OPCUAClient.create({
     endpointMustExist: false, connectionStrategy: { maxRetry: 0 },
-    clientCertificateManager: new OPCUACertificateManager({ rootFolder: join(root, "client-pki"), automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true }),
+    clientCertificateManager: clientPki(root),
   });
   await client.connect(sim.endpointUrl);
   try {

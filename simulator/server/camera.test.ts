@@ -1,10 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OPCUACertificateManager, AttributeIds, OPCUAClient, TimestampsToReturn, type DataValue } from "node-opcua";
+import { AttributeIds, OPCUAClient, TimestampsToReturn, type DataValue } from "node-opcua";
 import sharp from "sharp";
 import { afterAll, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../index.ts";
+import { clientPki, waitFor } from "./test-client.ts";
 
 let root: string;
 let sim: RunningSimulator | undefined;
@@ -17,7 +18,7 @@ afterAll(async () => {
 it("pulses PartPresent with the part's serial and shows its picture, stamped with the part's model time", async () => {
   root = mkdtempSync(join(tmpdir(), "dengta-sim-camera-"));
   sim = await startSimulator({ port: 0, speed: 120, seed: 4, pkiDir: join(root, "pki") });
-  const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 }, clientCertificateManager: clientPki() });
+  const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 }, clientCertificateManager: clientPki(root) });
   await client.connect(sim.endpointUrl);
   const session = await client.createSession();
   const ns = (await session.readNamespaceArray()).indexOf("urn:dengta:simulator");
@@ -46,16 +47,3 @@ it("pulses PartPresent with the part's serial and shows its picture, stamped wit
     expect(truth.parts.find((p) => p.serial === s)?.time).toBe(time);
   }
 });
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** The client's own PKI in the test folder, not node-opcua's default under $XDG_CONFIG_HOME. */
-function clientPki(): OPCUACertificateManager {
-  return new OPCUACertificateManager({ rootFolder: join(root, "client-pki"), automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true });
-}

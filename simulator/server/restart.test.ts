@@ -2,9 +2,10 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { OPCUACertificateManager, AttributeIds, MessageSecurityMode, OPCUAClient, SecurityPolicy } from "node-opcua";
+import { AttributeIds, MessageSecurityMode, OPCUAClient, SecurityPolicy } from "node-opcua";
 import { afterAll, expect, it } from "vitest";
 import { parseFault, startSimulator, type RunningSimulator } from "../index.ts";
+import { clientPki } from "./test-client.ts";
 
 let root: string;
 let sim: RunningSimulator | undefined;
@@ -27,7 +28,7 @@ it("server:restart comes back on the same port with the same certificate while t
   await restarted;
   expect(sim.modelNow() - sim.truth().startTime).toBeGreaterThanOrEqual(30_000);
   expect(await serverThumbprint(sim.endpointUrl)).toBe(before);
-  const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 }, clientCertificateManager: clientPki() });
+  const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 }, clientCertificateManager: clientPki(root) });
   await client.connect(sim.endpointUrl);
   const session = await client.createSession();
   const namespaces = await session.readNamespaceArray();
@@ -38,15 +39,10 @@ it("server:restart comes back on the same port with the same certificate while t
 });
 
 async function serverThumbprint(url: string): Promise<string> {
-  const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 }, clientCertificateManager: clientPki() });
+  const client = OPCUAClient.create({ endpointMustExist: false, connectionStrategy: { maxRetry: 0 }, clientCertificateManager: clientPki(root) });
   await client.connect(url);
   const endpoints = await client.getEndpoints();
   await client.disconnect();
   const secure = endpoints.find((e) => e.securityMode === MessageSecurityMode.SignAndEncrypt && e.securityPolicyUri === SecurityPolicy.Basic256Sha256)!;
   return createHash("sha1").update(secure.serverCertificate!).digest("hex");
-}
-
-/** The client's own PKI in the test folder, not node-opcua's default under $XDG_CONFIG_HOME. */
-function clientPki(): OPCUACertificateManager {
-  return new OPCUACertificateManager({ rootFolder: join(root, "client-pki"), automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true });
 }

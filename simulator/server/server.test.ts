@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  OPCUACertificateManager, AttributeIds, BrowseDirection, DataType, makeBrowsePath, MessageSecurityMode, OPCUAClient, SecurityPolicy, TimestampsToReturn,
+  AttributeIds, BrowseDirection, DataType, makeBrowsePath, MessageSecurityMode, OPCUAClient, SecurityPolicy, TimestampsToReturn,
   type ClientSession, type DataValue,
 } from "node-opcua";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSimulator, type RunningSimulator } from "../index.ts";
+import { clientPki, waitFor } from "./test-client.ts";
 
 let root: string;
 let sim: RunningSimulator;
@@ -25,7 +26,7 @@ async function withSession<T>(mode: MessageSecurityMode, policy: SecurityPolicy,
   const client = OPCUAClient.create({
     securityMode: mode, securityPolicy: policy, endpointMustExist: false,
     connectionStrategy: { maxRetry: 0 },
-    clientCertificateManager: clientPki(),
+    clientCertificateManager: clientPki(root),
   });
   await client.connect(sim.endpointUrl);
   try {
@@ -111,18 +112,4 @@ async function readPath(session: ClientSession, start: string, names: Array<[num
 /** node-opcua's client takes `ns=<index>`, so `nsu=` NodeIds are resolved through the session. */
 function sim$(session: ClientSession, id: string): string {
   return `ns=${session.getNamespaceIndex("urn:dengta:simulator")};${id}`;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-
-/** The client's own PKI in the test folder, not node-opcua's default under $XDG_CONFIG_HOME. */
-function clientPki(): OPCUACertificateManager {
-  return new OPCUACertificateManager({ rootFolder: join(root, "client-pki"), automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true });
 }
