@@ -1,42 +1,31 @@
-import type jsonata from "jsonata";
 import { defineBlock } from "../../runtime/block.ts";
-import { bindModelTime, compileJsonata, jsonataErrorText } from "../lib/jsonata.ts";
+import { MessageExpression } from "../lib/jsonata.ts";
 
 interface Config {
   expression: string;
 }
 
 interface State {
-  expression: jsonata.Expression | undefined;
-  /** Model time of the evaluation in progress; $now() and $millis() return it. */
-  evaluatedAt: number;
+  expression: MessageExpression | undefined;
 }
 
 export default defineBlock<Config, State>({
-  createState: () => ({ expression: undefined, evaluatedAt: 0 }),
+  createState: () => ({ expression: undefined }),
 
   start(ctx) {
-    const expression = compileJsonata(ctx.config.expression);
-    bindModelTime(expression, () => ctx.state.evaluatedAt);
-    ctx.state.expression = expression;
+    ctx.state.expression = new MessageExpression(ctx.config.expression, ctx.clock);
   },
 
   onMessage(_port, msg, ctx) {
     const expression = ctx.state.expression;
     if (expression === undefined) throw new Error("filter block received a message before start");
-    ctx.state.evaluatedAt = ctx.clock.now();
-    return expression.evaluate(msg.value, { ts: msg.ts, quality: msg.quality, source: msg.source }).then(
-      (result: unknown) => {
-        // undefined: the expression found nothing (e.g. a missing field), which is not a match.
-        if (result !== true && result !== false && result !== undefined) {
-          throw new Error(`the filter expression must give true or false, not ${describe(result)}`);
-        }
-        ctx.emit(result === true ? "out" : "rejected", msg.value, { ts: msg.ts, quality: msg.quality });
-      },
-      (error: unknown) => {
-        throw new Error(`JSONata evaluation failed: ${jsonataErrorText(error)}`);
-      },
-    );
+    return expression.evaluate(msg).then((result) => {
+      // undefined: the expression found nothing (e.g. a missing field), which is not a match.
+      if (result !== true && result !== false && result !== undefined) {
+        throw new Error(`the filter expression must give true or false, not ${describe(result)}`);
+      }
+      ctx.emit(result === true ? "out" : "rejected", msg.value, { ts: msg.ts, quality: msg.quality });
+    });
   },
 });
 

@@ -1,6 +1,7 @@
 // What every JSONata block needs: readable errors, compiling once, and model time for $now/$millis.
 // blocks/lib holds code blocks share; it is not a block (no block.json).
 import jsonata from "jsonata";
+import type { Clock, Message } from "../../runtime/block.ts";
 
 /** JSONata throws plain objects ({ code, position, message, token }); this makes them readable. */
 export function jsonataErrorText(error: unknown): string {
@@ -34,4 +35,28 @@ export function bindModelTime(expression: jsonata.Expression, modelTime: () => n
     const format = this.environment.lookup("fromMillis") as { implementation: (...args: unknown[]) => string };
     return format.implementation.call(this, modelTime(), picture, timezone);
   }, "<s?s?:s>");
+}
+
+/**
+ * A block's JSONata expression over a message: compiled once, $ts/$quality/$source bound,
+ * $now/$millis on the engine clock at the start of each evaluation, errors as readable Errors.
+ */
+export class MessageExpression {
+  private readonly expression: jsonata.Expression;
+  private evaluatedAt = 0;
+
+  constructor(text: string, private readonly clock: Clock) {
+    this.expression = compileJsonata(text);
+    bindModelTime(this.expression, () => this.evaluatedAt);
+  }
+
+  evaluate(msg: Message): Promise<unknown> {
+    this.evaluatedAt = this.clock.now();
+    return this.expression.evaluate(msg.value, { ts: msg.ts, quality: msg.quality, source: msg.source }).then(
+      (result: unknown) => result,
+      (error: unknown) => {
+        throw new Error(`JSONata evaluation failed: ${jsonataErrorText(error)}`);
+      },
+    );
+  }
 }

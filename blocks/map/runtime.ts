@@ -1,39 +1,27 @@
-import type jsonata from "jsonata";
 import { defineBlock } from "../../runtime/block.ts";
-import { bindModelTime, compileJsonata, jsonataErrorText } from "../lib/jsonata.ts";
+import { MessageExpression } from "../lib/jsonata.ts";
 
 interface Config {
   expression: string;
 }
 
 interface State {
-  expression: jsonata.Expression | undefined;
-  /** Model time of the evaluation in progress; $now() and $millis() return it. */
-  evaluatedAt: number;
+  expression: MessageExpression | undefined;
 }
 
-
 export default defineBlock<Config, State>({
-  createState: () => ({ expression: undefined, evaluatedAt: 0 }),
+  createState: () => ({ expression: undefined }),
 
   start(ctx) {
-    ctx.state.expression = compileJsonata(ctx.config.expression);
-    bindModelTime(ctx.state.expression, () => ctx.state.evaluatedAt);
+    ctx.state.expression = new MessageExpression(ctx.config.expression, ctx.clock);
   },
 
   onMessage(_port, msg, ctx) {
     const expression = ctx.state.expression;
     if (expression === undefined) throw new Error("map block received a message before start");
-    ctx.state.evaluatedAt = ctx.clock.now();
-    const bindings = { ts: msg.ts, quality: msg.quality, source: msg.source };
-    return expression.evaluate(msg.value, bindings).then(
-      (result: unknown) => {
-        if (result !== undefined) ctx.emit("out", toPlain(result), { ts: msg.ts, quality: msg.quality });
-      },
-      (error: unknown) => {
-        throw new Error(`JSONata evaluation failed: ${jsonataErrorText(error)}`);
-      },
-    );
+    return expression.evaluate(msg).then((result) => {
+      if (result !== undefined) ctx.emit("out", toPlain(result), { ts: msg.ts, quality: msg.quality });
+    });
   },
 });
 
