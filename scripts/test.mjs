@@ -37,12 +37,14 @@ function vitest(name) {
 
 /** Debian packages the tests use, installed when we are root and they are missing. */
 const debianPackages = [
-  { command: "systemd-analyze", name: "systemd" },
-  { command: "mosquitto", name: "mosquitto" },
+  { probe: "command -v systemd-analyze", name: "systemd" },
+  { probe: "command -v mosquitto", name: "mosquitto" },
+  // Debian keeps PostgreSQL's server programs off PATH, under its versioned folder.
+  { probe: "command -v initdb || ls /usr/lib/postgresql/*/bin/initdb", name: "postgresql" },
 ];
 
 function installDebianPackages() {
-  const missing = debianPackages.filter((p) => spawnSync("sh", ["-c", `command -v ${p.command}`]).status !== 0).map((p) => p.name);
+  const missing = debianPackages.filter((p) => spawnSync("sh", ["-c", p.probe]).status !== 0).map((p) => p.name);
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     process.stdout.write(`missing Debian packages (install them as root): ${missing.join(" ")}\n`);
