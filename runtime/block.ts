@@ -30,6 +30,13 @@ export interface Clock {
 /** A log line's words: plain text, or English and Chinese for a line an operator reads. */
 export type LogText = string | { en: string; "zh-CN": string };
 
+/** A block's failure an operator can act on, worded in both languages for the engine's log line. */
+export class BlockError extends Error {
+  constructor(readonly text: { en: string; "zh-CN": string }) {
+    super(text.en);
+  }
+}
+
 export interface Log {
   info(message: LogText, fields?: Record<string, unknown>): void;
   warn(message: LogText, fields?: Record<string, unknown>): void;

@@ -1,6 +1,7 @@
 import type {
   AnyBlockDefinition, BlockContext, BlockDefinition, BlockStore, EmitOptions, Log, LogText, Message, Metrics, ResolvedSignal, SiteContext,
 } from "./block.ts";
+import { BlockError } from "./block.ts";
 import type { EngineClock } from "./clock.ts";
 import { mkdirSync } from "node:fs";
 import { ReadOnlyMessage } from "./message.ts";
@@ -316,7 +317,7 @@ export class Engine {
   /** A failing block is isolated: logged, counted, and reported on its `error` port if it has one. */
   private fail(runner: Runner, port: string, msg: Message, error: unknown): void {
     runner.stats.errors++;
-    this.options.log("error", runner.node.id, { en: `failed on '${port}': ${describe(error)}`, "zh-CN": `处理 '${port}' 时出错：${describe(error)}` });
+    this.options.log("error", runner.node.id, { en: `failed on '${port}': ${describe(error)}`, "zh-CN": `处理 '${port}' 时出错：${describeZh(error)}` });
     if (runner.node.outputs.includes("error") && (runner.targets.get("error")?.length ?? 0) > 0) {
       this.emit(runner, "error", { message: describe(error), port, input: msg.value }, { ts: msg.ts, quality: "bad" });
     }
@@ -362,4 +363,9 @@ function freezeShallow(value: unknown): unknown {
 
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The Chinese wording of a failure: a BlockError's own, else the English message. */
+function describeZh(error: unknown): string {
+  return error instanceof BlockError ? error.text["zh-CN"] : describe(error);
 }

@@ -1,8 +1,10 @@
 import { defineBlock } from "../../runtime/block.ts";
-import { MessageExpression } from "../lib/jsonata.ts";
+import { MessageExpression, limitsOf } from "../lib/jsonata.ts";
 
 interface Config {
   expression: string;
+  timeoutMs?: number;
+  memoryLimitMb?: number;
 }
 
 interface State {
@@ -13,7 +15,7 @@ export default defineBlock<Config, State>({
   createState: () => ({ expression: undefined }),
 
   start(ctx) {
-    ctx.state.expression = new MessageExpression(ctx.config.expression, ctx.clock);
+    ctx.state.expression = new MessageExpression(ctx.config.expression, ctx.clock, limitsOf(ctx.config));
   },
 
   onMessage(_port, msg, ctx) {

@@ -1,7 +1,7 @@
 // What every JSONata block needs: readable errors, compiling once, and model time for $now/$millis.
 // blocks/lib holds code blocks share; it is not a block (no block.json).
 import jsonata from "jsonata";
-import type { Clock, Message } from "../../runtime/block.ts";
+import { BlockError, type Clock, type Message } from "../../runtime/block.ts";
 
 /** JSONata throws plain objects ({ code, position, message, token }); this makes them readable. */
 export function jsonataErrorText(error: unknown): string {
@@ -37,25 +37,109 @@ export function bindModelTime(expression: jsonata.Expression, modelTime: () => n
   }, "<s?s?:s>");
 }
 
+/** How long and how much one evaluation may take before it is stopped. */
+export interface EvaluationLimits {
+  /** Time spent evaluating, not counting the pauses that let the rest of the engine run. */
+  timeoutMs: number;
+  /** Memory the evaluation allocates for the texts and lists it builds, counted as they are made. */
+  memoryLimitMb: number;
+}
+
+export const DEFAULT_LIMITS: EvaluationLimits = { timeoutMs: 250, memoryLimitMb: 32 };
+
+/** The limits a block's config sets (timeoutMs, memoryLimitMb); unset ones keep the defaults. */
+export function limitsOf(config: { timeoutMs?: number; memoryLimitMb?: number }): Partial<EvaluationLimits> {
+  const limits: Partial<EvaluationLimits> = {};
+  if (config.timeoutMs !== undefined) limits.timeoutMs = config.timeoutMs;
+  if (config.memoryLimitMb !== undefined) limits.memoryLimitMb = config.memoryLimitMb;
+  return limits;
+}
+
+/** A long evaluation pauses this often so timers, OPC UA and other blocks keep running. */
+const SLICE_MS = 5;
+const ENTRY = Symbol.for("jsonata.__evaluate_entry");
+const EXIT = Symbol.for("jsonata.__evaluate_exit");
+
+/** The budget of the evaluation in progress; the engine runs one message per node at a time. */
+class Budget {
+  private spentMs = 0;
+  private sliceStart = 0;
+  private bytes = 0;
+
+  constructor(private readonly limits: EvaluationLimits) {}
+
+  begin(): void {
+    this.spentMs = 0;
+    this.bytes = 0;
+    this.sliceStart = performance.now();
+  }
+
+  /** Called as JSONata enters each step: stops an evaluation over time, and pauses a long one. */
+  enter = (): Promise<void> | undefined => {
+    const now = performance.now();
+    const slice = now - this.sliceStart;
+    if (this.spentMs + slice > this.limits.timeoutMs) throw this.overTime();
+    if (slice < SLICE_MS) return undefined;
+    this.spentMs += slice;
+    return new Promise<void>((resolve) => setImmediate(() => {
+      this.sliceStart = performance.now();
+      resolve();
+    }));
+  };
+
+  /** Called with each step's result: counts the texts and lists built. */
+  exit = (_expr: unknown, _input: unknown, _env: unknown, result: unknown): void => {
+    if (typeof result === "string") this.bytes += 2 * result.length;
+    else if (Array.isArray(result)) this.bytes += 8 * result.length;
+    else return;
+    if (this.bytes > this.limits.memoryLimitMb * 1_048_576) throw this.overMemory();
+  };
+
+  private overTime(): BlockError {
+    const ms = this.limits.timeoutMs;
+    return new BlockError({
+      en: `JSONata evaluation stopped: it ran longer than its time limit of ${ms} ms (timeoutMs); is there an endless recursion or a very large range?`,
+      "zh-CN": `JSONata 求值被中止：运行时间超过限制 ${ms} 毫秒（timeoutMs）；是否存在无限递归或过大的范围？`,
+    });
+  }
+
+  private overMemory(): BlockError {
+    const mb = this.limits.memoryLimitMb;
+    return new BlockError({
+      en: `JSONata evaluation stopped: it built more than its memory limit of ${mb} MB (memoryLimitMb) of texts and lists`,
+      "zh-CN": `JSONata 求值被中止：生成的文本和列表超过内存限制 ${mb} MB（memoryLimitMb）`,
+    });
+  }
+}
+
 /**
  * A block's JSONata expression over a message: compiled once, $ts/$quality/$source bound,
- * $now/$millis on the engine clock at the start of each evaluation, errors as readable Errors.
+ * $now/$millis on the engine clock at the start of each evaluation, errors as readable Errors,
+ * and every evaluation held to a time and memory limit without stalling the engine.
  */
 export class MessageExpression {
   private readonly expression: jsonata.Expression;
+  private readonly budget: Budget;
   private evaluatedAt = 0;
 
-  constructor(text: string, private readonly clock: Clock) {
+  constructor(text: string, private readonly clock: Clock, limits: Partial<EvaluationLimits> = {}) {
     this.expression = compileJsonata(text);
     bindModelTime(this.expression, () => this.evaluatedAt);
+    this.budget = new Budget({ ...DEFAULT_LIMITS, ...limits });
+    // JSONata's hooks are looked up by symbol in its environment; assign binds any key there.
+    this.expression.assign(ENTRY as unknown as string, this.budget.enter);
+    this.expression.assign(EXIT as unknown as string, this.budget.exit);
   }
 
   evaluate(msg: Message): Promise<unknown> {
     this.evaluatedAt = this.clock.now();
+    this.budget.begin();
     return this.expression.evaluate(msg.value, { ts: msg.ts, quality: msg.quality, source: msg.source }).then(
       (result: unknown) => result,
       (error: unknown) => {
-        throw new Error(`JSONata evaluation failed: ${jsonataErrorText(error)}`);
+        if (error instanceof BlockError) throw error;
+        const text = jsonataErrorText(error);
+        throw new BlockError({ en: `JSONata evaluation failed: ${text}`, "zh-CN": `JSONata 求值失败：${text}` });
       },
     );
   }

@@ -5,9 +5,9 @@ import map from "./runtime.ts";
 
 const START = Date.UTC(2026, 0, 1);
 
-function runMap(expression: string) {
+function runMap(expression: string, limits: { timeoutMs?: number; memoryLimitMb?: number } = {}) {
   return runInHarness({
-    nodes: { calc: { block: map, config: { expression }, outputs: ["out", "error"] } },
+    nodes: { calc: { block: map, config: { expression, ...limits }, outputs: ["out", "error"] } },
     capture: ["calc.out", "calc.error"],
     inject: ["calc.in"],
   });
@@ -82,6 +82,32 @@ describe("dengta.flow.map", () => {
     expect(run.logs.some((l) => l.level === "error" && l.node === "calc" && l.message.includes("T2001"))).toBe(true);
     expect(run.captured.get("calc.out")?.map((m) => m.value)).toEqual([42]);
     expect(run.engine.stats()["calc"]?.errors).toBe(1);
+    await run.stop();
+  });
+
+  it("stops an endless recursion at its time limit, in both languages, and goes on with the next message", async () => {
+    const run = await runMap("$ = 0 ? ($f := function($x) { $f($x + 1) }; $f(0)) : $ * 2", { timeoutMs: 50 });
+    run.send("calc.in", 0, START + 10);
+    run.send("calc.in", 21, START + 20);
+    await run.runUntil();
+    const errors = run.captured.get("calc.error") ?? [];
+    expect(errors.map((m) => (m.value as { message: string }).message)).toEqual([
+      expect.stringMatching(/JSONata evaluation stopped: it ran longer than its time limit of 50 ms \(timeoutMs\)/),
+    ]);
+    expect(run.captured.get("calc.out")?.map((m) => m.value)).toEqual([42]);
+    await run.stop();
+  });
+
+  it("stops an evaluation that builds more than its memory limit", async () => {
+    // Each step doubles the text: 2^22 characters (8 MB) is past a 4 MB limit long before the end.
+    const run = await runMap('$reduce([1..40], function($acc, $i) { $acc & $acc }, "x") ~> $length()', { memoryLimitMb: 4, timeoutMs: 10_000 });
+    run.send("calc.in", null, START + 10);
+    run.send("calc.in", null, START + 20);
+    await run.runUntil();
+    const errors = run.captured.get("calc.error") ?? [];
+    expect(errors).toHaveLength(2);
+    expect((errors[0]?.value as { message: string }).message).toMatch(/memory limit of 4 MB \(memoryLimitMb\)/);
+    expect(run.captured.get("calc.out")).toBeUndefined();
     await run.stop();
   });
 
