@@ -22,14 +22,14 @@ async function account(options: {
   config: Record<string, unknown>;
   calendar?: SiteCalendar;
   startMs: number;
-  messages: Array<[number, "state" | "good" | "scrap", unknown]>;
+  messages: Array<[number, "state" | "good" | "scrap" | "reason", unknown]>;
   untilMs: number;
   stop?: boolean;
 }) {
   const run = await runInHarness({
     nodes: { oee: { block: oee, config: options.config, outputs: ["out"] } },
     capture: ["oee.out"],
-    inject: ["oee.state", "oee.good", "oee.scrap"],
+    inject: ["oee.state", "oee.good", "oee.scrap", "oee.reason"],
     startMs: options.startMs,
     site: { endpoints: {}, cameras: {}, secret: () => undefined, ...(options.calendar ? { calendar: options.calendar } : {}) },
   });
@@ -73,6 +73,7 @@ describe("dengta.kpi.oee", () => {
       plannedBusyTimeS: 420 * 60, actualProductionTimeS: 373 * 60, downtimeS: 47 * 60,
       good: 18_848, scrap: 423, total: 19_271,
       availability: 0.8881, performance: 0.8611, quality: 0.978, oee: 0.7479,
+      downtimeReasons: [{ state: "down", reason: "", seconds: 47 * 60, stops: 2 }],
     }]);
   });
 
@@ -134,6 +135,33 @@ describe("dengta.kpi.oee", () => {
     expect(asDowntime.reports[0]).toMatchObject({ plannedBusyTimeS: 450 * 60, actualProductionTimeS: 390 * 60, downtimeS: 60 * 60 });
     const asPlanned = await account({ config: { machine: "M", idealCycleTimeS: 10, plannedStopStates: ["setup"] }, calendar: dayShift, startMs: b0, messages, untilMs: b0 + 8 * HOUR });
     expect(asPlanned.reports[0]).toMatchObject({ plannedBusyTimeS: 390 * 60, actualProductionTimeS: 390 * 60, downtimeS: 0, availability: 1 });
+  });
+
+  it("breaks downtime down by state and reason, longest first, a stop across the shift's end counted in both shifts", async () => {
+    const reason = (ts: number, code: string): [number, "reason", unknown] => [ts, "reason", code];
+    const { reports } = await account({
+      config: { machine: "M", idealCycleTimeS: 10 },
+      calendar: dayShift,
+      startMs: b0,
+      messages: [
+        state(b0, "running"),
+        // The state and its reason arrive separately but with the same timestamp, in either order.
+        state(b0 + HOUR, "down"), reason(b0 + HOUR, "E101"), reason(b0 + HOUR + 20 * MIN, ""), state(b0 + HOUR + 20 * MIN, "running"),
+        reason(b0 + 2 * HOUR, "M01"), state(b0 + 2 * HOUR, "idle"), state(b0 + 2 * HOUR + 5 * MIN, "running"), reason(b0 + 2 * HOUR + 5 * MIN, ""),
+        state(b0 + 4 * HOUR, "idle"), reason(b0 + 4 * HOUR, { code: "M01" }), state(b0 + 4 * HOUR + 6 * MIN, "running"), reason(b0 + 4 * HOUR + 6 * MIN, ""),
+        state(b0 + 7 * HOUR, "down"), // no reason given; lasts into the next day's shift
+      ],
+      untilMs: b0 + 24 * HOUR + 30 * MIN,
+    });
+    expect(reports.map((r) => (r as Report & { downtimeReasons: unknown }).downtimeReasons)).toEqual([
+      [
+        { state: "down", reason: "", seconds: 3600, stops: 1 },
+        { state: "down", reason: "E101", seconds: 1200, stops: 1 },
+        { state: "idle", reason: "M01", seconds: 660, stops: 2 },
+      ],
+      [{ state: "down", reason: "", seconds: 1800, stops: 1 }],
+    ]);
+    expect(reports[0]).toMatchObject({ downtimeS: 3600 + 1200 + 660 });
   });
 
   it("on stop sends the shift so far, marked partial", async () => {

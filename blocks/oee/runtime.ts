@@ -14,6 +14,14 @@ export interface ShiftInstance {
   breaks: Array<[number, number]>;
 }
 
+/** Downtime of one state and reason within a shift. */
+interface StopTally {
+  state: string;
+  reason: string;
+  ms: number;
+  stops: number;
+}
+
 /** Gives the shift that contains `t`, or else the next one to start after it. */
 type ShiftFinder = (t: number) => ShiftInstance;
 
@@ -32,6 +40,11 @@ interface State {
   runningMs: number;
   good: number;
   scrap: number;
+  /** The reason given for the current stop ("" when none), and the stop time per state and reason. */
+  reason: string;
+  stops: Map<string, StopTally>;
+  /** The stop last accounted time to; a new one counts as one more stop. */
+  lastStop: string | undefined;
   timer: TimerHandle | undefined;
   timerDue: number;
   warnedPerformance: boolean;
@@ -44,7 +57,7 @@ export default defineBlock<Config, State>({
   createState: (config) => ({
     finder: undefined, plannedStops: new Set(config.plannedStopStates ?? []), current: undefined,
     cursor: 0, shift: undefined, from: 0, busyMs: 0, runningMs: 0, good: 0, scrap: 0,
-    timer: undefined, timerDue: Number.NaN, warnedPerformance: false,
+    reason: "", stops: new Map(), lastStop: undefined, timer: undefined, timerDue: Number.NaN, warnedPerformance: false,
   }),
 
   start(ctx) {
@@ -60,6 +73,8 @@ export default defineBlock<Config, State>({
     if (port === "state") {
       const state = stateIn(msg, ctx);
       if (state !== undefined) s.current = state;
+    } else if (port === "reason") {
+      s.reason = reasonIn(msg.value);
     } else {
       const count = numberIn(msg, ctx, true);
       if (count === undefined) return;
@@ -97,6 +112,33 @@ function stateIn(msg: Message, ctx: BlockContext<Config, State>): string | undef
   return undefined;
 }
 
+/** A reason code or text; an empty one (the machine runs again) clears it. */
+function reasonIn(value: unknown): string {
+  if (typeof value === "string") return value.trim();
+  if (typeof value === "number") return String(value);
+  if (typeof value === "object" && value !== null) {
+    const { code, reason } = value as { code?: unknown; reason?: unknown };
+    if (typeof code === "string" || typeof code === "number") return String(code);
+    if (typeof reason === "string") return reason;
+  }
+  return "";
+}
+
+/** Adds `ms` of downtime in the current state to its reason's tally. */
+function tallyStop(s: State, ms: number): void {
+  const state = s.current ?? "unknown";
+  if (state === "running") {
+    s.lastStop = undefined;
+    return;
+  }
+  const key = `${state}\u0000${s.reason}`;
+  let tally = s.stops.get(key);
+  if (tally === undefined) s.stops.set(key, (tally = { state, reason: s.reason, ms: 0, stops: 0 }));
+  if (s.lastStop !== key && ms > 0) tally.stops++;
+  if (ms > 0) s.lastStop = key;
+  tally.ms += ms;
+}
+
 /** Accounts time from the cursor up to `to`, reporting every shift that ends on the way. */
 function advance(ctx: BlockContext<Config, State>, to: number): void {
   const s = ctx.state;
@@ -120,6 +162,7 @@ function advance(ctx: BlockContext<Config, State>, to: number): void {
     if (state === undefined || !s.plannedStops.has(state)) {
       s.busyMs += planned;
       if (state === "running") s.runningMs += planned;
+      tallyStop(s, planned);
     }
     s.cursor = until;
     if (until === shift.end) {
@@ -174,7 +217,11 @@ function report(ctx: BlockContext<Config, State>, shift: ShiftInstance, end: num
     performance: round(performance),
     quality: round(quality),
     oee: round(availability * performance * quality),
+    downtimeReasons: [...s.stops.values()].filter((t) => t.ms > 0).sort((a, b) => b.ms - a.ms)
+      .map((t) => ({ state: t.state, reason: t.reason, seconds: seconds(t.ms), stops: t.stops })),
   }, { ts: end, quality: "good" });
+  s.stops.clear();
+  s.lastStop = undefined;
   s.busyMs = 0;
   s.runningMs = 0;
   s.good = 0;
