@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { parseFault } from "../simulator/model/faults.ts";
 import { DEFAULT_START_TIME, startSimulator, type GroundTruth } from "../simulator/index.ts";
 import { UserError } from "../core/user-error.ts";
+import type { SiteCalendar } from "../runtime/block.ts";
+import { calendarShifts, shiftsBetween } from "../runtime/calendar.ts";
+import { oeeTruth, type OeeTruth } from "../simulator/model/oee-truth.ts";
 import { printJson, say, type CliContext } from "./output.ts";
 
 export interface SimulatorForRun {
@@ -11,9 +14,13 @@ export interface SimulatorForRun {
   env: Record<string, string>;
   /** Resolves when the line has run the `--for` model time and stands still; never without one. */
   paused: Promise<void>;
+  /** Model time at the line's start, where the APP's clock starts too. */
+  startTime: number;
+  /** Starts the line, which waits at its start time until the APP is listening. */
+  release(): void;
   stop(): Promise<void>;
-  /** Writes the simulator's ground truth beside the run and prints its counts. */
-  report(): void;
+  /** Writes the simulator's ground truth beside the run and prints its counts, and OEE per shift with a calendar. */
+  report(calendar: SiteCalendar | undefined): void;
 }
 
 export async function startSimulatorForRun(
@@ -25,7 +32,7 @@ export async function startSimulatorForRun(
   if (!Number.isInteger(seed)) throw new UserError(`--seed ${flags.seed} must be a whole number`, `--seed ${flags.seed} 必须是整数`);
   const faults = (flags.fault ?? []).map((text) => parseFault(text));
   const simulator = await startSimulator({
-    port: 0, seed, speed, faults, pkiDir: join(workDir, "simulator-pki"),
+    port: 0, seed, speed, faults, pkiDir: join(workDir, "simulator-pki"), held: true,
     startTime: DEFAULT_START_TIME, ...(forMs === undefined ? {} : { pauseAt: DEFAULT_START_TIME + forMs }),
     onNotice: (notice) => say(ctx, notice.en, notice.zh),
   });
@@ -33,13 +40,32 @@ export async function startSimulatorForRun(
   return {
     env: { DENGTA_SIMULATOR_URL: simulator.endpointUrl },
     paused: forMs === undefined ? new Promise(() => {}) : simulator.paused,
+    release: () => simulator.release(),
+    startTime: DEFAULT_START_TIME,
     stop: () => simulator.stop(),
-    report: () => reportTruth(ctx, simulator.truth(), join(workDir, "simulator-truth.json")),
+    report: (calendar) => reportTruth(ctx, simulator.truth(), join(workDir, "simulator-truth.json"), calendar),
   };
 }
 
-function reportTruth(ctx: CliContext, truth: GroundTruth, file: string): void {
-  writeFileSync(file, `${JSON.stringify(truth, null, 2)}\n`);
+/** Each machine's OEE in every shift of the calendar that the run covered from start to end. */
+export interface ShiftTruth {
+  shift: string;
+  start: number;
+  end: number;
+  machines: Record<string, OeeTruth>;
+}
+
+function shiftTruths(truth: GroundTruth, calendar: SiteCalendar | undefined): ShiftTruth[] {
+  if (calendar === undefined) return [];
+  return shiftsBetween(calendarShifts(calendar), truth.startTime, truth.modelTime).map((shift) => ({
+    shift: shift.name, start: shift.start, end: shift.end,
+    machines: Object.fromEntries(Object.entries(truth.machines).map(([id, m]) => [id, oeeTruth(m, shift, truth.modelTime)])),
+  }));
+}
+
+function reportTruth(ctx: CliContext, truth: GroundTruth, file: string, calendar: SiteCalendar | undefined): void {
+  const shifts = shiftTruths(truth, calendar);
+  writeFileSync(file, `${JSON.stringify({ ...truth, shifts }, null, 2)}\n`);
   if (ctx.json) {
     const machines = Object.fromEntries(Object.entries(truth.machines).map(([id, m]) => [id, { cycles: m.cycles, good: m.good, scrap: m.scrap, state: m.state }]));
     return printJson({ level: "truth", modelTime: new Date(truth.modelTime).toISOString(), file, machines }, true);
@@ -48,4 +74,12 @@ function reportTruth(ctx: CliContext, truth: GroundTruth, file: string): void {
   for (const [id, m] of Object.entries(truth.machines)) {
     say(ctx, `  ${id}: cycles ${m.cycles}, good ${m.good}, scrap ${m.scrap}, state ${m.state}`, `  ${id}：循环 ${m.cycles}，良品 ${m.good}，废品 ${m.scrap}，状态 ${m.state}`);
   }
+  for (const shift of shifts) {
+    for (const [id, o] of Object.entries(shift.machines)) {
+      const figures = `A ${percent(o.availability)} × P ${percent(o.performance)} × Q ${percent(o.quality)}`;
+      say(ctx, `  ${shift.shift} ${id}: OEE ${percent(o.oee)} (${figures})`, `  ${shift.shift} ${id}：OEE ${percent(o.oee)}（${figures}）`);
+    }
+  }
 }
+
+const percent = (ratio: number) => `${(ratio * 100).toFixed(2)} %`;

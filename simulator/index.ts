@@ -21,6 +21,11 @@ export interface SimulatorOptions {
   pkiDir: string;
   faults?: FaultSpec[];
   users?: Array<{ name: string; password: string }>;
+  /**
+   * The line stands still at its start time until `release()`: a client sees the whole run from
+   * its first second, however long it takes to connect and subscribe.
+   */
+  held?: boolean;
   /** Model time (ms) at which the line stops, exactly, with the server still up: the end of a run. */
   pauseAt?: number;
   /**
@@ -39,6 +44,8 @@ export interface RunningSimulator {
   truth(): GroundTruth;
   /** Resolves when the line has reached `pauseAt`. */
   paused: Promise<void>;
+  /** Starts a line created `held`; does nothing after the first call or without `held`. */
+  release(): void;
   certificateThumbprint: string;
   stop(): Promise<void>;
 }
@@ -90,7 +97,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   let onPause: () => void = () => {};
   const paused = new Promise<void>((resolve) => { onPause = resolve; });
   const pacer = new Pacer(line, speed, () => view?.publish(), options.pauseAt, () => onPause());
-  pacer.start();
+  let held = options.held === true;
+  if (!held) pacer.start();
   benchCounter?.start();
 
   return {
@@ -100,6 +108,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     modelNow: () => line.now(),
     truth: () => line.truth(),
     paused,
+    release() {
+      if (!held || stopped) return;
+      held = false;
+      pacer.start();
+    },
     async stop() {
       stopped = true;
       pacer.stop();

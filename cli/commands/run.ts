@@ -9,6 +9,7 @@ import { parseDuration } from "../../runtime/duration.ts";
 import { LiveTable, rates, statusLine, statusTable, type StatusRecord } from "../run-status.ts";
 import { EXIT, reportDiagnostics, say, type CliContext } from "../output.ts";
 import type { SimulatorForRun } from "../run-simulator.ts";
+import type { SiteCalendar } from "../../runtime/block.ts";
 
 interface RunFlags {
   binding?: string;
@@ -48,7 +49,7 @@ async function run(ctx: CliContext, target: string, flags: RunFlags): Promise<nu
   const binding = JSON.parse(readFileSync(join(prepared.dir, "binding.json"), "utf8")) as Record<string, unknown> | null;
   const simulator = needsSimulator(binding) ? await startSimulatorOnDemand(ctx, flags, prepared.workDir, forMs) : undefined;
   try {
-    return await runChild(ctx, prepared, flags, forMs, simulator);
+    return await runChild(ctx, prepared, flags, forMs, simulator, binding?.calendar as SiteCalendar | undefined);
   } finally {
     await simulator?.stop();
   }
@@ -97,11 +98,15 @@ function bindingBeside(app: string): string | undefined {
   return found.length === 1 ? join(folder, found[0]!) : undefined;
 }
 
-async function runChild(ctx: CliContext, bundle: PreparedBundle, flags: RunFlags, forMs: number | undefined, simulator: SimulatorForRun | undefined): Promise<number> {
+async function runChild(
+  ctx: CliContext, bundle: PreparedBundle, flags: RunFlags, forMs: number | undefined, simulator: SimulatorForRun | undefined, calendar: SiteCalendar | undefined,
+): Promise<number> {
   const args = [
     join(bundle.dir, "main.js"), "--json", "--status-every", "500", "--health", "127.0.0.1:0",
     "--data", flags.data ?? join(bundle.workDir, "data"), "--lang", ctx.locale,
-    "--clock", simulator ? "follow" : "wall",
+    // On the simulator the APP's clock starts where the held line starts, so blocks that read the
+    // time when they start (OEE, cron) see model time from their first moment.
+    ...(simulator ? ["--clock", "follow", "--start", new Date(simulator.startTime).toISOString()] : ["--clock", "wall"]),
     // With the simulator, the run ends when the line has stopped at --for and the APP has caught up.
     ...(forMs === undefined || simulator ? [] : ["--for", `${forMs}ms`]),
     ...(bundle.signed ? [] : ["--allow-unsigned"]),
@@ -111,13 +116,37 @@ async function runChild(ctx: CliContext, bundle: PreparedBundle, flags: RunFlags
   const forward = () => child.kill("SIGTERM");
   process.on("SIGINT", forward).on("SIGTERM", forward);
   const view = new RunView(ctx);
+  if (simulator) releaseWhenListening(ctx, view, bundle.dir, simulator);
   const lines = createInterface({ input: child.stdout });
   lines.on("line", (line) => view.show(line));
   simulator?.paused.then(() => view.quiet()).then(forward, () => {});
   const code = await new Promise<number>((done) => child.on("exit", (status) => done(status ?? EXIT.internal)));
   process.off("SIGINT", forward).off("SIGTERM", forward);
-  view.finish(simulator);
+  view.finish();
+  simulator?.report(calendar);
   return code;
+}
+
+/** Past this the line starts anyway: a signal bound to a node that never reports must not hold the run. */
+const LISTEN_DEADLINE_MS = 30_000;
+
+/**
+ * The simulator's line waits at its start time until every subscription of the APP has delivered
+ * its first value, so the APP sees the run from its first second (a shift's OEE from its start).
+ */
+function releaseWhenListening(ctx: CliContext, view: RunView, bundleDir: string, simulator: SimulatorForRun): void {
+  const app = JSON.parse(readFileSync(join(bundleDir, "app.json"), "utf8")) as { nodes: Array<{ id: string; block: string; config?: { edge?: string } }> };
+  const listeners = app.nodes.filter((n) => n.block.startsWith("dengta.opcua.subscribe@") && (n.config?.edge ?? "any") === "any").map((n) => n.id);
+  const deadline = setTimeout(() => {
+    say(ctx, "simulator: not every signal reported within 30 s; starting the line anyway", "仿真器：30 秒内并非所有信号都已上报；仍然启动产线");
+    simulator.release();
+  }, LISTEN_DEADLINE_MS).unref();
+  view.onStatus((record) => {
+    if (!listeners.every((id) => (record.stats[id]?.out ?? 0) > 0)) return false;
+    clearTimeout(deadline);
+    simulator.release();
+    return true;
+  });
 }
 
 /** Turns the bundle's JSON lines into what a person or a tool wants to see. */
@@ -126,7 +155,7 @@ class RunView {
   private previous: { at: number; out: Record<string, number> } | undefined;
   private lastPlain = 0;
   private table: string[] = [];
-  private onStatus: Array<(outs: string) => void> = [];
+  private listeners: Array<(record: StatusRecord) => boolean> = [];
 
   constructor(private readonly ctx: CliContext) {
     this.live = !ctx.json && process.stdout.isTTY ? new LiveTable((t) => process.stdout.write(t)) : undefined;
@@ -148,30 +177,32 @@ class RunView {
     this.text(`${record.ts ?? ""} ${(record.level ?? "").toUpperCase().padEnd(5)} ${record.node ? `${record.node}: ` : ""}${record.message ?? line}`.trim());
   }
 
+  /** Calls `listener` with each status report until it returns true. */
+  onStatus(listener: (record: StatusRecord) => boolean): void {
+    this.listeners.push(listener);
+  }
+
   /** Resolves once two status reports in a row show no node sending anything new. */
   quiet(): Promise<void> {
     return new Promise((resolve) => {
       let last: string | undefined;
-      const listener = (outs: string) => {
-        if (outs === last) {
-          this.onStatus = this.onStatus.filter((l) => l !== listener);
-          resolve();
-        }
+      this.onStatus((record) => {
+        const outs = JSON.stringify(Object.values(record.stats).map((s) => s.out));
+        const same = outs === last;
         last = outs;
-      };
-      this.onStatus.push(listener);
+        if (same) resolve();
+        return same;
+      });
     });
   }
 
-  finish(simulator: SimulatorForRun | undefined): void {
+  finish(): void {
     if (this.table.length > 0 && !this.live && !this.ctx.json) process.stdout.write(`${this.table.join("\n")}\n`);
-    simulator?.report();
   }
 
   private status(record: StatusRecord): void {
     const now = Date.now();
-    const outs = JSON.stringify(Object.values(record.stats).map((s) => s.out));
-    for (const listener of [...this.onStatus]) listener(outs);
+    this.listeners = this.listeners.filter((listener) => !listener(record));
     this.table = statusTable(record, rates(record, this.previous, now), this.ctx.locale);
     this.previous = { at: now, out: Object.fromEntries(Object.entries(record.stats).map(([id, s]) => [id, s.out])) };
     if (this.ctx.json) return;

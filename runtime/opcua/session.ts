@@ -10,6 +10,7 @@ import { securityOptions, userIdentity, type EndpointConfig } from "./endpoint-c
 import { pkiFolder } from "./pki-store.ts";
 import { RecordingCertificateManager } from "./recording-certificate-manager.ts";
 import { OpcuaError, text, type Text } from "./text.ts";
+import { TimeOrderedDispatch } from "./time-ordered.ts";
 import { withTimeout } from "./wait.ts";
 
 export const RETRY = { initialDelay: 250, maxDelay: 10_000 } as const;
@@ -75,6 +76,7 @@ export class EndpointSession {
   /** Wall time of the loss: on a following clock model time stands still while nothing arrives. */
   private gapWallStart = 0;
   private readonly monitors = new Set<Monitor>();
+  private readonly dispatch = new TimeOrderedDispatch();
   private readonly waiters = new Set<() => void>();
   private readonly gapListeners = new Set<(gap: Gap) => void>();
   private readonly stateListeners = new Set<(online: boolean) => void>();
@@ -198,7 +200,7 @@ export class EndpointSession {
       const nodeId = await this.nodeId(monitor.spec.nodeId);
       const item = ClientMonitoredItem.create(subscription, { nodeId, attributeId: AttributeIds.Value }, monitor.spec.parameters, TimestampsToReturn.Both);
       monitor.item = item;
-      item.on("changed", (dataValue: DataValue) => monitor.spec.onValue(dataValue));
+      item.on("changed", (dataValue: DataValue) => this.dispatch.push(monitor.spec.onValue, dataValue));
       item.on("err", (message: string) => monitor.spec.onError(text(
         `cannot watch ${monitor.spec.nodeId} on '${this.config.name}': ${message}`,
         `无法在 '${this.config.name}' 上监视 ${monitor.spec.nodeId}：${message}`,

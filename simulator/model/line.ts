@@ -27,6 +27,8 @@ export interface MachineTruth {
   scrap: number;
   timeInState: Record<MachineState, number>;
   downtimes: Downtime[];
+  idealCycleMs: number;
+  finished: Array<{ time: number; scrap: boolean }>;
 }
 
 export interface GroundTruth {
@@ -130,6 +132,8 @@ export class Line {
         state: m.state, cycles: m.cycles, good: m.good, scrap: m.scrap,
         timeInState: { ...m.timeInState },
         downtimes: m.downtimes.map((d) => ({ ...d })),
+        idealCycleMs: m.spec.idealCycleMs,
+        finished: m.finished.map((p) => ({ ...p })),
       };
     }
     return {

@@ -34,6 +34,8 @@ export class Machine {
   vibration: number;
   readonly timeInState: Record<MachineState, number> = { running: 0, idle: 0, setup: 0, down: 0 };
   readonly downtimes: Downtime[] = [];
+  /** Every finished part's time and whether it was scrap: the ground truth of counts per shift. */
+  readonly finished: Array<{ time: number; scrap: boolean }> = [];
 
   private runMs = 0;
   private cycleDoneMs = 0;
@@ -101,6 +103,7 @@ export class Machine {
     if (scrap) this.scrap++;
     else this.good++;
     this.lastSerial = `${this.spec.id.toUpperCase()}-${String(this.cycles).padStart(6, "0")}`;
+    this.finished.push({ time: now, scrap });
     return { serial: this.lastSerial, machine: this.spec.id, time: now, scrap };
   }
 
