@@ -113,13 +113,22 @@ function writeBundleFile(dir: string, name: string, bytes: Uint8Array, mode: "64
   chmodSync(path, mode === "755" ? 0o755 : 0o644);
 }
 
+/** Secrets the binding's endpoints and the blocks' config refer to (`{ secret: name }`). */
 function secretNames(app: CheckedApp): string[] {
   const names = new Set<string>();
   for (const endpoint of Object.values(app.binding?.endpoints ?? {})) {
     if (endpoint.user) names.add(endpoint.user.password.secret);
     if (endpoint.certificate) names.add(endpoint.certificate.key.secret);
   }
+  for (const node of app.nodes) addSecretRefs(node.config, names);
   return [...names].sort();
+}
+
+function addSecretRefs(value: unknown, names: Set<string>): void {
+  if (typeof value !== "object" || value === null) return;
+  const { secret } = value as { secret?: unknown };
+  if (typeof secret === "string" && Object.keys(value).length === 1) names.add(secret);
+  for (const item of Object.values(value)) addSecretRefs(item, names);
 }
 
 function readme(app: CheckedApp): string {
