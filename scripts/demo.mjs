@@ -1,16 +1,17 @@
-// The README's main job: one simulated shift of the line-capture APP on the built-in simulator,
-// then each machine's counts as the APP stored them beside the simulator's own ground truth.
+// The README's main job: one simulated shift of the oee-line APP on the built-in simulator at
+// speed, then each machine's OEE as the APP reported it beside the simulator's own ground truth.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const app = "samples/line-capture/line-capture.iapp.yaml";
-const binding = "samples/line-capture/simulator.binding.yaml";
-const work = join(root, "out", "run", "line-capture");
-const shift = { hours: 8, speed: 600, seed: 1 };
+const app = "samples/oee-line/oee-line.iapp.yaml";
+const binding = "samples/oee-line/simulator.binding.yaml";
+const work = join(root, "out", "run", "oee-line");
+// The 早班 (08:00–16:00 in Shanghai), and one minute of the next shift so the APP sees it end.
+const shift = { name: "早班 08:00–16:00", run: "8h1m", speed: 600, seed: 1 };
+const TOLERANCE = 0.005;
 
 function step(title) {
   process.stdout.write(`\n== ${title}\n`);
@@ -18,47 +19,49 @@ function step(title) {
 
 function dengta(...args) {
   const result = spawnSync(process.execPath, ["bin/dengta.mjs", ...args], { cwd: root, stdio: "inherit" });
-  if (result.status !== 0) {
-    process.stderr.write(`demo stopped: dengta ${args[0]} failed (exit ${result.status}) / 演示中止：dengta ${args[0]} 失败\n`);
-    process.exit(result.status || 1);
-  }
+  if (result.status !== 0) stop(`dengta ${args[0]} failed (exit ${result.status})`, `dengta ${args[0]} 失败（退出码 ${result.status}）`);
 }
 
-/** The last value the APP stored for each series, from the bundle's own SQLite history. */
-function lastStored(database) {
-  const db = new DatabaseSync(database, { readOnly: true });
-  const rows = db.prepare("SELECT series, value FROM history h WHERE id = (SELECT max(id) FROM history WHERE series = h.series)").all();
-  db.close();
-  return Object.fromEntries(rows.map((r) => [r.series, JSON.parse(r.value)]));
+function stop(en, zh) {
+  process.stderr.write(`demo stopped: ${en} / 演示中止：${zh}\n`);
+  process.exit(1);
+}
+
+const percent = (ratio) => `${(ratio * 100).toFixed(2)} %`;
+/** First column left-aligned, figures right-aligned, the last (words) after two spaces. */
+const row = (cells, widths) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : i === cells.length - 1 ? `  ${c}` : String(c).padStart(widths[i]))).join("");
+
+/** The APP's complete shift reports, from the file its shiftReports node writes. */
+function appReports() {
+  const file = join(work, "data", "shiftReports", "oee-shifts.jsonl");
+  if (!existsSync(file)) stop("the run left no shift report", "运行未留下班次报表");
+  return readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line).value).filter((r) => !r.partial);
 }
 
 process.stdout.write(`Dengta demo on Node ${process.version} / 灯塔演示\n`);
 step("1. validate the APP and its binding / 校验 APP 与绑定文件");
 dengta("validate", app, "--binding", binding);
 
-step(`2. one ${shift.hours} h shift on the simulator at ×${shift.speed} / 在仿真器上以 ×${shift.speed} 速度运行一个 ${shift.hours} 小时班次`);
-dengta("run", app, "--binding", binding, "--speed", String(shift.speed), "--seed", String(shift.seed), "--for", `${shift.hours}h`);
+step(`2. the ${shift.name} shift on the simulator at ×${shift.speed} / 在仿真器上以 ×${shift.speed} 速度运行${shift.name}班次`);
+dengta("run", app, "--binding", binding, "--speed", String(shift.speed), "--seed", String(shift.seed), "--for", shift.run);
 
-step("3. captured by the APP beside the simulator's ground truth / APP 采集值与仿真器真值对比");
-const database = join(work, "data", "dengta.db");
-const truthFile = join(work, "simulator-truth.json");
-if (!existsSync(database) || !existsSync(truthFile)) {
-  process.stderr.write("demo stopped: the run left no history or no ground truth / 演示中止：运行未留下历史数据或真值\n");
-  process.exit(1);
+step("3. OEE per machine: the APP beside the simulator's ground truth / 各机器 OEE：APP 计算值与仿真器真值对比");
+const truth = JSON.parse(readFileSync(join(work, "simulator-truth.json"), "utf8"));
+const reports = appReports();
+if (reports.length === 0 || truth.shifts.length === 0) stop("no complete shift to compare", "没有可对比的完整班次");
+const widths = [20, 12, 12, 12, 12, 12, 24];
+process.stdout.write(`${row(["machine 机器", "OEE", "A 时间", "P 性能", "Q 质量", "Δ OEE", "top loss 最大损失"], widths)}\n`);
+let outside = 0;
+for (const report of reports) {
+  const expected = truth.shifts.find((s) => s.start === report.start)?.machines[report.machine.toLowerCase()];
+  if (!expected) stop(`no ground truth for ${report.machine} ${report.shift}`, `${report.machine} ${report.shift} 没有真值`);
+  const delta = report.oee / expected.oee - 1;
+  const ok = Math.abs(delta) <= TOLERANCE;
+  if (!ok) outside++;
+  const loss = report.downtimeReasons[0];
+  const top = loss ? `${loss.reason || loss.state} ${Math.round(loss.seconds / 60)} min` : "—";
+  process.stdout.write(`${row([`${report.machine} ${report.shift} APP`, percent(report.oee), percent(report.availability), percent(report.performance), percent(report.quality), "", top], widths)}\n`);
+  process.stdout.write(`${row([`${report.machine} simulator 仿真器`, percent(expected.oee), percent(expected.availability), percent(expected.performance), percent(expected.quality), `${(delta * 100).toFixed(3)} %`, ok ? "✓ within 0.5 % / 误差 < 0.5 %" : "✗ differs / 不一致"], widths)}\n`);
 }
-const stored = lastStored(database);
-const truth = JSON.parse(readFileSync(truthFile, "utf8"));
-let mismatches = 0;
-process.stdout.write(`${"machine / 机器".padEnd(16)}${"".padEnd(2)}${"cycles 循环".padStart(14)}${"good 良品".padStart(14)}${"scrap 废品".padStart(14)}\n`);
-for (const [id, machine] of Object.entries(truth.machines)) {
-  const captured = { cycles: stored[`${id}Cycles`] ?? 0, good: stored[`${id}Good`] ?? 0, scrap: stored[`${id}Scrap`] ?? 0 };
-  const same = captured.cycles === machine.cycles && captured.good === machine.good && captured.scrap === machine.scrap;
-  if (!same) mismatches++;
-  process.stdout.write(`${`${id} APP`.padEnd(18)}${String(captured.cycles).padStart(14)}${String(captured.good).padStart(14)}${String(captured.scrap).padStart(14)}\n`);
-  process.stdout.write(`${`${id} simulator`.padEnd(18)}${String(machine.cycles).padStart(14)}${String(machine.good).padStart(14)}${String(machine.scrap).padStart(14)}  ${same ? "✓ same / 一致" : "✗ differ / 不一致"}\n`);
-}
-if (mismatches > 0) {
-  process.stderr.write(`${mismatches} machine(s) differ from the ground truth / ${mismatches} 台机器与真值不一致\n`);
-  process.exit(1);
-}
-process.stdout.write(`\nhistory / 历史数据: ${relative(root, database)}\n`);
+if (outside > 0) stop(`${outside} machine(s) differ from the ground truth by more than 0.5 %`, `${outside} 台机器与真值相差超过 0.5 %`);
+process.stdout.write(`\nshift reports / 班次报表: ${relative(root, join(work, "data", "shiftReports", "oee-shifts.jsonl"))}\n`);
