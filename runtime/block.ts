@@ -30,6 +30,21 @@ export interface Clock {
 /** A log line's words: plain text, or English and Chinese for a line an operator reads. */
 export type LogText = string | { en: string; "zh-CN": string };
 
+/** A config value given as text or as a reference to a secret on the box: `{ secret: name }`. */
+export type TextOrSecret = string | { secret: string };
+
+/** The text, or the secret's value on this box; a secret that is not set stops the block with a worded error. */
+export function textOrSecret(site: Pick<SiteContext, "secret">, value: TextOrSecret): string {
+  if (typeof value === "string") return value;
+  const secret = site.secret(value.secret);
+  if (secret !== undefined) return secret;
+  const variable = `DENGTA_SECRET_${value.secret.toUpperCase().replaceAll("-", "_")}`;
+  throw new BlockError({
+    en: `secret '${value.secret}' is not set on this box (${variable}, or a file in the credentials folder)`,
+    "zh-CN": `本机未设置密钥 '${value.secret}'（${variable}，或凭据目录中的文件）`,
+  });
+}
+
 /** A block's failure an operator can act on, worded in both languages for the engine's log line. */
 export class BlockError extends Error {
   constructor(readonly text: { en: string; "zh-CN": string }) {

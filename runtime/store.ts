@@ -19,16 +19,25 @@ export class StateDatabase {
       "INSERT INTO node_state (node, key, value) VALUES (?, ?, ?) ON CONFLICT (node, key) DO UPDATE SET value = excluded.value",
     );
     const remove = db.prepare("DELETE FROM node_state WHERE node = ? AND key = ?");
+    // What each key holds on disk: a block that saves the same value again (a counter that did not
+    // move) costs no write.
+    const written = new Map<string, string>();
     return {
       get<T>(key: string): T | undefined {
         const row = select.get(nodeId, key) as { value: string } | undefined;
-        return row === undefined ? undefined : (JSON.parse(row.value) as T);
+        if (row === undefined) return undefined;
+        written.set(key, row.value);
+        return JSON.parse(row.value) as T;
       },
       set(key, value) {
-        upsert.run(nodeId, key, JSON.stringify(value));
+        const text = JSON.stringify(value);
+        if (written.get(key) === text) return;
+        upsert.run(nodeId, key, text);
+        written.set(key, text);
       },
       delete(key) {
         remove.run(nodeId, key);
+        written.delete(key);
       },
     };
   }

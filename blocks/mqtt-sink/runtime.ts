@@ -1,17 +1,15 @@
 import { hostname } from "node:os";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
-import { defineBlock, type BlockContext, type Message, type TimerHandle } from "../../runtime/block.ts";
+import { defineBlock, textOrSecret, type BlockContext, type Message, type TextOrSecret, type TimerHandle } from "../../runtime/block.ts";
 import { Outbox, sharedDatabase, type OutboxEntry, type OutboxOverflow } from "../../runtime/storage/index.ts";
-
-type SecretRef = { secret: string };
 
 interface Config {
   url: string;
   topic: string;
   clientId?: string;
   qos?: 0 | 1;
-  username?: string | SecretRef;
-  password?: SecretRef;
+  username?: TextOrSecret;
+  password?: { secret: string };
   outboxMaxBytes?: number;
   overflow?: OutboxOverflow;
   maxInFlight?: number;
@@ -127,18 +125,9 @@ function connectOptions(ctx: Context): IClientOptions {
     clean: true,
     connectTimeout: 10_000,
     keepalive: 30,
-    ...(config.username === undefined ? {} : { username: textOrSecret(ctx, config.username) }),
-    ...(config.password === undefined ? {} : { password: textOrSecret(ctx, config.password) }),
+    ...(config.username === undefined ? {} : { username: textOrSecret(ctx.site, config.username) }),
+    ...(config.password === undefined ? {} : { password: textOrSecret(ctx.site, config.password) }),
   };
-}
-
-function textOrSecret(ctx: Context, value: string | SecretRef): string {
-  if (typeof value === "string") return value;
-  const secret = ctx.site.secret(value.secret);
-  if (secret === undefined) {
-    throw new Error(`secret '${value.secret}' is not set on this box (DENGTA_SECRET_${value.secret.toUpperCase().replaceAll("-", "_")}) / 本机未设置密钥 '${value.secret}'`);
-  }
-  return secret;
 }
 
 function connected(ctx: Context): void {

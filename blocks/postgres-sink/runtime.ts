@@ -1,17 +1,16 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pg from "pg";
-import { defineBlock, type BlockContext, type Message, type TimerHandle } from "../../runtime/block.ts";
+import { defineBlock, textOrSecret, type BlockContext, type Message, type TextOrSecret, type TimerHandle } from "../../runtime/block.ts";
 import { Events, Outbox, sharedDatabase, type OutboxEntry, type OutboxOverflow } from "../../runtime/storage/index.ts";
 
-type SecretRef = { secret: string };
 
 interface Connection {
   host: string;
   port?: number;
   database: string;
-  user: string | SecretRef;
-  password?: SecretRef;
+  user: TextOrSecret;
+  password?: { secret: string };
   ssl?: boolean | { rejectUnauthorized?: boolean };
 }
 
@@ -171,23 +170,14 @@ function clientConfig(ctx: Context): pg.ClientConfig {
     host: connection.host,
     port: connection.port ?? 5432,
     database: connection.database,
-    user: textOrSecret(ctx, connection.user),
-    ...(connection.password === undefined ? {} : { password: textOrSecret(ctx, connection.password) }),
+    user: textOrSecret(ctx.site, connection.user),
+    ...(connection.password === undefined ? {} : { password: textOrSecret(ctx.site, connection.password) }),
     ssl: connection.ssl ?? false,
     application_name: `dengta ${ctx.nodeId}`.slice(0, 63),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     query_timeout: QUERY_TIMEOUT_MS,
     keepAlive: true,
   };
-}
-
-function textOrSecret(ctx: Context, value: string | SecretRef): string {
-  if (typeof value === "string") return value;
-  const secret = ctx.site.secret(value.secret);
-  if (secret === undefined) {
-    throw new Error(`secret '${value.secret}' is not set on this box (DENGTA_SECRET_${value.secret.toUpperCase().replaceAll("-", "_")}) / 本机未设置密钥 '${value.secret}'`);
-  }
-  return secret;
 }
 
 /** A connection attempt that stop can wait for; it is forgotten once it has settled. */

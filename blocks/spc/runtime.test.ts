@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { Prng } from "../../simulator/model/prng.ts";
 import { runInHarness } from "../../test/harness.ts";
 import { libraryBlock } from "../../test/library-block.ts";
 import spc, { CONSTANTS, type EstimatedLimits, type RuleName, type SpcPoint, type SpcViolation } from "./runtime.ts";
@@ -37,21 +38,6 @@ function firing(violations: SpcViolation[], rule: RuleName): number[] {
   return violations.filter((v) => v.rule === rule).map((v) => v.index);
 }
 
-/** mulberry32: a small seeded generator, so the random process is the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function normal(random: () => number, mean: number, sd: number): number {
-  return mean + sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-}
 
 /**
  * Inside diameters (mm) of forged piston rings: 25 phase-I samples of 5 and 15 phase-II samples.
@@ -246,8 +232,8 @@ describe("dengta.quality.spc", () => {
   });
 
   it("an in-control random process rarely breaks N1 (about 0.27 % of points)", async () => {
-    const random = seeded(20260101);
-    const values = Array.from({ length: 1000 }, () => normal(random, 50, 2));
+    const prng = new Prng(20260101);
+    const values = Array.from({ length: 1000 }, () => 50 + 2 * prng.normal());
     const known = await chart({ chart: "individuals", limits: { center: 50, ucl: 56, lcl: 44 } }, values);
     const estimated = await chart({ chart: "individuals" }, values);
     expect(known.points).toHaveLength(1000);

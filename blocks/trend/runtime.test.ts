@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Quality } from "../../runtime/block.ts";
+import { Prng } from "../../simulator/model/prng.ts";
 import { runInHarness } from "../../test/harness.ts";
 import { libraryBlock } from "../../test/library-block.ts";
 import trendBlock, { MAX_SAMPLES, type TrendResult, type TrendWarning } from "./runtime.ts";
@@ -25,22 +26,10 @@ async function harness(config: Record<string, unknown>) {
   return { run, feed, trends, warnings };
 }
 
-/** A small seeded PRNG (mulberry32), so the noise is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Normally distributed noise (Box–Muller) from a seeded PRNG. */
 function gaussian(seed: number, sigma: number): () => number {
-  const random = mulberry32(seed);
-  return () => sigma * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const prng = new Prng(seed);
+  return () => sigma * prng.normal();
 }
 
 describe("dengta.maintenance.trend", () => {

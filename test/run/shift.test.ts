@@ -1,21 +1,14 @@
 // The main job's promise: a simulated shift at speed finishes in minutes with the simulator's own counts.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { buildCli, root, tempDir } from "../support/cli.ts";
+import { runSample } from "../support/cli.ts";
 import { lastStored } from "../support/history.ts";
 
-const app = join(root, "samples/line-capture/line-capture.iapp.yaml");
 
 it("captures one 8 h shift on the simulator at speed with exactly the simulator's counts", () => {
-  buildCli();
-  const cwd = tempDir("shift");
-  const run = spawnSync(process.execPath, [join(root, "bin", "dengta.mjs"), "run", app, "--speed", "900", "--seed", "3", "--for", "8h", "--json"], {
-    cwd, encoding: "utf8", timeout: 600_000, env: { ...process.env, LANG: "C.UTF-8" },
-  });
+  const { run, work } = runSample("line-capture", ["--speed", "900", "--seed", "3", "--for", "8h"]);
   expect(run.status, run.stderr).toBe(0);
-  const work = join(cwd, "out", "run", "line-capture");
   const truth = JSON.parse(readFileSync(join(work, "simulator-truth.json"), "utf8"));
   expect(truth.modelTime - truth.startTime).toBe(8 * 3600_000);
   const stored = lastStored(join(work, "data", "dengta.db"));

@@ -1,12 +1,10 @@
 // samples/condition-monitoring on the simulator at speed: a warning before every breakdown, in
 // time for a planner to act, and none on a machine that stays healthy.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { buildCli, root, tempDir } from "../support/cli.ts";
+import { runSample } from "../support/cli.ts";
 
-const app = join(root, "samples/condition-monitoring/condition-monitoring.iapp.yaml");
 const MIN = 60_000;
 /** A warning counts as a true one when its machine breaks down within this time. */
 const HORIZON_MS = 30 * MIN;
@@ -26,13 +24,8 @@ function raisedWarnings(file: string): Warning[] {
 }
 
 it("warns before every breakdown, wear and overheating alike, and never on the healthy machine", () => {
-  buildCli();
-  const cwd = tempDir("condition-monitoring");
-  const run = spawnSync(process.execPath, [
-    join(root, "bin", "dengta.mjs"), "run", app, "--speed", "1200", "--seed", "5", "--for", "8h", "--fault", "m2:overheat@5h", "--json",
-  ], { cwd, encoding: "utf8", timeout: 600_000, env: { ...process.env, LANG: "C.UTF-8" } });
+  const { run, work } = runSample("condition-monitoring", ["--speed", "1200", "--seed", "5", "--for", "8h", "--fault", "m2:overheat@5h"]);
   expect(run.status, run.stderr).toBe(0);
-  const work = join(cwd, "out", "run", "condition-monitoring");
   const truth = JSON.parse(readFileSync(join(work, "simulator-truth.json"), "utf8"));
   const failures = breakdowns(truth);
   const warnings = raisedWarnings(join(work, "data", "warnings", "warnings.jsonl"));

@@ -1,12 +1,10 @@
 // samples/oee-line on the simulator at speed: each machine's OEE per shift against the
 // simulator's own ground truth, computed from every stop and every part it made.
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { buildCli, root, tempDir } from "../support/cli.ts";
+import { runSample } from "../support/cli.ts";
 
-const app = join(root, "samples/oee-line/oee-line.iapp.yaml");
 const TOLERANCE = 0.005;
 
 interface Report {
@@ -22,14 +20,9 @@ interface Truth {
 const within = (actual: number, expected: number) => Math.abs(actual - expected) <= TOLERANCE * Math.max(expected, 1e-9);
 
 it("reports every machine's OEE for two shifts within 0.5 % of the simulator's ground truth", () => {
-  buildCli();
-  const cwd = tempDir("oee-line");
   // Two shifts of the three-shift calendar, and a minute into the third so the second one ends.
-  const run = spawnSync(process.execPath, [join(root, "bin", "dengta.mjs"), "run", app, "--speed", "1200", "--seed", "5", "--for", "16h1m", "--json"], {
-    cwd, encoding: "utf8", timeout: 600_000, env: { ...process.env, LANG: "C.UTF-8" },
-  });
+  const { run, work } = runSample("oee-line", ["--speed", "1200", "--seed", "5", "--for", "16h1m"]);
   expect(run.status, run.stderr).toBe(0);
-  const work = join(cwd, "out", "run", "oee-line");
   const truth = JSON.parse(readFileSync(join(work, "simulator-truth.json"), "utf8")) as { shifts: Array<{ start: number; machines: Record<string, Truth> }> };
   const reports = readFileSync(join(work, "data", "shiftReports", "oee-shifts.jsonl"), "utf8").trim().split("\n")
     .map((line) => (JSON.parse(line) as { value: Report }).value).filter((r) => !r.partial);
