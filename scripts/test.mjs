@@ -12,15 +12,15 @@ const bin = (name) => join(root, "node_modules", ".bin", name);
 const only = process.argv.slice(2);
 
 const suites = [
-  { name: "typecheck", run: () => command(bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]) },
+  { name: "typecheck", run: () => commands(bin("tsc"), [["--noEmit", "-p", "tsconfig.json"], ["--noEmit", "-p", "tsconfig.webview.json"]]) },
   { name: "unit", run: () => vitest("unit") },
   { name: "integration", run: () => vitest("integration") },
 ];
 
-/** A suite that is one command: one test, passed or failed. */
-function command(file, args) {
-  const result = spawnSync(file, args, { cwd: root, stdio: "inherit" });
-  return result.status === 0 ? { passed: 1, failed: 0 } : { passed: 0, failed: 1 };
+/** A suite of commands: one test each, passed or failed. */
+function commands(file, argLists) {
+  const results = argLists.map((args) => spawnSync(file, args, { cwd: root, stdio: "inherit" }).status === 0);
+  return { passed: results.filter(Boolean).length, failed: results.filter((ok) => !ok).length };
 }
 
 function vitest(name) {
