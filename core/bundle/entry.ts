@@ -1,7 +1,19 @@
 import { build } from "esbuild";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import type { RegisteredBlock } from "../registry.ts";
 import { dengtaHome } from "../project-paths.ts";
-import { relative } from "node:path";
+
+/**
+ * A module of the runtime or a block, as a path relative to the home folder. The VS Code extension
+ * carries them prebuilt, their dependencies included (prebuilt/…/*.js), instead of node_modules.
+ */
+function modulePath(home: string, path: string): string {
+  const unix = path.split("\\").join("/");
+  const prebuilt = `prebuilt/${unix.replace(/\.ts$/, ".js")}`;
+  return `./${existsSync(join(home, prebuilt)) ? prebuilt : unix}`;
+}
 
 /**
  * Compiles the runtime and exactly the blocks an APP uses into one CommonJS file. Paths are
@@ -10,10 +22,10 @@ import { relative } from "node:path";
 export async function compileMain(blocks: readonly RegisteredBlock[]): Promise<Uint8Array> {
   const home = dengtaHome();
   const used = [...new Map(blocks.map((b) => [b.key, b])).values()].sort((a, b) => a.key.localeCompare(b.key));
-  const imports = used.map((b, i) => `import block${i} from ${JSON.stringify(`./${relative(home, b.runtimePath).split("\\").join("/")}`)};`);
+  const imports = used.map((b, i) => `import block${i} from ${JSON.stringify(modulePath(home, relative(home, b.runtimePath)))};`);
   const table = used.map((b, i) => `  ${JSON.stringify(b.key)}: block${i},`);
   const source = [
-    `import { runBundle } from "./runtime/main.ts";`,
+    `import { runBundle } from ${JSON.stringify(modulePath(home, "runtime/main.ts"))};`,
     ...imports,
     `const blocks = {`,
     ...table,
@@ -23,21 +35,29 @@ export async function compileMain(blocks: readonly RegisteredBlock[]): Promise<U
     `  (error) => { process.stderr.write(String(error && error.stack || error) + "\\n"); process.exitCode = 3; },`,
     `);`,
   ].join("\n");
-  const result = await build({
-    stdin: { contents: source, resolveDir: home, sourcefile: "bundle-entry.ts", loader: "ts" },
-    absWorkingDir: home,
-    bundle: true,
-    platform: "node",
-    format: "cjs",
-    target: "node22.13",
-    minify: true,
-    charset: "utf8",
-    legalComments: "eof",
-    write: false,
-    logLevel: "silent",
-    define: { "process.env.NODE_ENV": '"production"' },
-    // Optional providers that packages import only when configured to; they are not installed.
-    external: ["proper-lockfile"],
-  });
-  return result.outputFiles[0]!.contents;
+  // Written to a file, not returned in memory: esbuild-wasm (in the extension) fails to hand a
+  // large output back through its message channel.
+  const scratch = mkdtempSync(join(tmpdir(), "dengta-compile-"));
+  const outfile = join(scratch, "main.js");
+  try {
+    await build({
+      stdin: { contents: source, resolveDir: home, sourcefile: "bundle-entry.ts", loader: "ts" },
+      absWorkingDir: home,
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node22.13",
+      minify: true,
+      charset: "utf8",
+      legalComments: "eof",
+      outfile,
+      logLevel: "silent",
+      define: { "process.env.NODE_ENV": '"production"' },
+      // Optional providers that packages import only when configured to; they are not installed.
+      external: ["proper-lockfile"],
+    });
+    return readFileSync(outfile);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
