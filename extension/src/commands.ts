@@ -1,0 +1,88 @@
+// The palette commands: a new APP from a sample, validate, and build an edge bundle.
+import { cpSync, existsSync, readdirSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import * as vscode from "vscode";
+import { buildBundle } from "../../core/bundle/build.ts";
+import { hasErrors } from "../../core/diagnostics.ts";
+import { CANVAS_VIEW_TYPE } from "./canvas-editor.ts";
+import { isAppDocument, type AppDiagnostics } from "./diagnostics.ts";
+import { inUiLanguage } from "./locale.ts";
+
+export function registerCommands(context: vscode.ExtensionContext, diagnostics: AppDiagnostics, samplesDir: string): void {
+  const add = (id: string, run: (uri?: vscode.Uri) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
+  add("dengta.newApp", () => newApp(samplesDir));
+  add("dengta.validate", (uri) => validate(diagnostics, uri));
+  add("dengta.build", (uri) => build(uri));
+  add("dengta.openCanvas", (uri) => openWith(uri, CANVAS_VIEW_TYPE));
+  add("dengta.openText", (uri) => openWith(uri, "default"));
+}
+
+/** The APP a command is about: the one clicked, else the active text editor's or canvas's. */
+function targetApp(uri: vscode.Uri | undefined): vscode.Uri | undefined {
+  if (uri?.path.endsWith(".iapp.yaml")) return uri;
+  const active = vscode.window.activeTextEditor?.document;
+  if (active && isAppDocument(active)) return active.uri;
+  const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+  if (tab instanceof vscode.TabInputCustom && tab.uri.path.endsWith(".iapp.yaml")) return tab.uri;
+  void vscode.window.showWarningMessage(vscode.l10n.t("Open an APP (*.iapp.yaml) first."));
+  return undefined;
+}
+
+async function openWith(uri: vscode.Uri | undefined, viewType: string): Promise<void> {
+  const app = targetApp(uri);
+  if (app) await vscode.commands.executeCommand("vscode.openWith", app, viewType);
+}
+
+async function validate(diagnostics: AppDiagnostics, uri: vscode.Uri | undefined): Promise<void> {
+  const app = targetApp(uri);
+  if (!app) return;
+  const problems = diagnostics.check(await vscode.workspace.openTextDocument(app));
+  if (problems.length === 0) {
+    void vscode.window.showInformationMessage(vscode.l10n.t("{0}: no problems.", basename(app.fsPath)));
+  } else {
+    void vscode.window.showWarningMessage(vscode.l10n.t("{0}: {1} problem(s); see the Problems panel.", basename(app.fsPath), problems.length));
+    await vscode.commands.executeCommand("workbench.actions.view.problems");
+  }
+}
+
+async function newApp(samplesDir: string): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) return void vscode.window.showWarningMessage(vscode.l10n.t("Open a folder first: the new APP is created in it."));
+  const samples = readdirSync(samplesDir).filter((name) => existsSync(join(samplesDir, name, `${name}.iapp.yaml`))).sort();
+  const picked = await vscode.window.showQuickPick(samples.map((name) => ({ label: name })), { placeHolder: vscode.l10n.t("Start from which sample?") });
+  if (!picked) return;
+  let target = join(folder.uri.fsPath, picked.label);
+  for (let n = 2; existsSync(target); n++) target = join(folder.uri.fsPath, `${picked.label}-${n}`);
+  cpSync(join(samplesDir, picked.label), target, { recursive: true });
+  await vscode.commands.executeCommand("vscode.openWith", vscode.Uri.file(join(target, `${picked.label}.iapp.yaml`)), CANVAS_VIEW_TYPE);
+}
+
+async function build(uri: vscode.Uri | undefined): Promise<void> {
+  const app = targetApp(uri);
+  if (!app) return;
+  const document = await vscode.workspace.openTextDocument(app);
+  if (document.isDirty) await document.save();
+  const binding = await pickBinding(dirname(app.fsPath));
+  if (binding === null) return;
+  const root = vscode.workspace.getWorkspaceFolder(app)?.uri.fsPath ?? dirname(app.fsPath);
+  const outDir = join(root, "dist", basename(app.fsPath, ".iapp.yaml"));
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("Building the edge bundle of {0}…", basename(app.fsPath)) },
+    () => buildBundle({ app: { file: app.fsPath, text: document.getText() }, ...(binding ? { binding: { file: binding } } : {}), outDir, target: "linux-x64" }),
+  );
+  if (!result.bundle || hasErrors(result.diagnostics)) {
+    const first = result.diagnostics[0];
+    void vscode.window.showErrorMessage(vscode.l10n.t("The bundle was not built: {0}", first ? inUiLanguage(first.message) : ""));
+    return;
+  }
+  await vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(result.bundle.dir));
+  void vscode.window.showInformationMessage(vscode.l10n.t("Built {0} (unsigned; sign with dengta build --key).", result.bundle.dir));
+}
+
+/** The binding beside the APP: the only one, or the one the user picks; null when cancelled. */
+async function pickBinding(folder: string): Promise<string | undefined | null> {
+  const found = readdirSync(folder).filter((f) => f.endsWith(".binding.yaml")).sort();
+  if (found.length <= 1) return found[0] ? join(folder, found[0]) : undefined;
+  const picked = await vscode.window.showQuickPick(found, { placeHolder: vscode.l10n.t("Which site binding?") });
+  return picked ? join(folder, picked) : null;
+}

@@ -1,0 +1,57 @@
+// Core's problems in the Problems panel, kept in step with every APP document as it is typed.
+import * as vscode from "vscode";
+import type { Diagnostic } from "../../core/diagnostics.ts";
+import { validateApp } from "../../core/validate.ts";
+import { inUiLanguage } from "./locale.ts";
+
+const SETTLE_MS = 200;
+export const isAppDocument = (d: vscode.TextDocument) => d.uri.path.endsWith(".iapp.yaml");
+
+export class AppDiagnostics implements vscode.Disposable {
+  private readonly collection = vscode.languages.createDiagnosticCollection("dengta");
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private readonly subscriptions: vscode.Disposable[];
+
+  constructor() {
+    this.subscriptions = [
+      vscode.workspace.onDidOpenTextDocument((d) => this.check(d)),
+      vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
+      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
+    ];
+    for (const document of vscode.workspace.textDocuments) this.check(document);
+  }
+
+  /** Checks now; returns core's diagnostics (none for a document that is not an APP). */
+  check(document: vscode.TextDocument): Diagnostic[] {
+    if (!isAppDocument(document)) return [];
+    const { diagnostics } = validateApp({ file: document.uri.fsPath, text: document.getText() });
+    this.collection.set(document.uri, diagnostics.map(toVsCode));
+    return diagnostics;
+  }
+
+  dispose(): void {
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    for (const s of this.subscriptions) s.dispose();
+    this.collection.dispose();
+  }
+
+  private schedule(document: vscode.TextDocument): void {
+    if (!isAppDocument(document)) return;
+    const key = document.uri.toString();
+    clearTimeout(this.pending.get(key));
+    this.pending.set(key, setTimeout(() => {
+      this.pending.delete(key);
+      this.check(document);
+    }, SETTLE_MS));
+  }
+}
+
+function toVsCode(d: Diagnostic): vscode.Diagnostic {
+  const range = new vscode.Range(d.line - 1, d.column - 1, Math.max(d.endLine, d.line) - 1, Math.max(d.endColumn - 1, 0));
+  const severity = d.severity === "error" ? vscode.DiagnosticSeverity.Error
+    : d.severity === "warning" ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+  const diagnostic = new vscode.Diagnostic(range, inUiLanguage(d.message), severity);
+  diagnostic.source = "dengta";
+  diagnostic.code = d.code;
+  return diagnostic;
+}

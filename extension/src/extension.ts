@@ -1,0 +1,40 @@
+// Dengta in VS Code: the flow canvas for *.iapp.yaml, core's problems as diagnostics, and the
+// commands to start, check and build an APP. Loaded only for its files, views and commands.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import * as vscode from "vscode";
+import { builtinRegistry } from "../../core/registry.ts";
+import { CANVAS_VIEW_TYPE, CanvasEditorProvider } from "./canvas-editor.ts";
+import { registerCommands } from "./commands.ts";
+import { AppDiagnostics } from "./diagnostics.ts";
+
+/** What the extension gives other extensions and its in-host tests. */
+export interface DengtaApi {
+  canvas: CanvasEditorProvider;
+}
+
+export function activate(context: vscode.ExtensionContext): DengtaApi {
+  const home = context.extensionUri.fsPath;
+  const diagnostics = new AppDiagnostics();
+  const provider = new CanvasEditorProvider(vscode.Uri.joinPath(context.extensionUri, "media"), () => builtinRegistry().registry);
+  context.subscriptions.push(
+    diagnostics,
+    vscode.window.registerCustomEditorProvider(CANVAS_VIEW_TYPE, provider, { webviewOptions: { retainContextWhenHidden: false } }),
+  );
+  registerCommands(context, diagnostics, join(home, "samples"));
+  runInHostTestsIfAsked(home);
+  return { canvas: provider };
+}
+
+/**
+ * With DENGTA_TEST_RESULTS set (by the test launchers) and the test build installed, runs the
+ * in-host suite and writes its results there. The published extension carries no tests.
+ */
+function runInHostTestsIfAsked(home: string): void {
+  const results = process.env.DENGTA_TEST_RESULTS;
+  const suite = join(home, "dist", "in-host-tests.js");
+  if (!results || !existsSync(suite)) return;
+  void (require(suite) as { run(resultsFile: string): Promise<unknown> }).run(results);
+}
+
+export function deactivate(): void {}
