@@ -41,6 +41,12 @@ const debianPackages = [
   { probe: "command -v mosquitto", name: "mosquitto" },
   // Debian keeps PostgreSQL's server programs off PATH, under its versioned folder.
   { probe: "command -v initdb || ls /usr/lib/postgresql/*/bin/initdb", name: "postgresql" },
+  // code-server's kerberos module builds against gssapi.h (scripts/code-server.mjs).
+  { probe: "ls /usr/include/gssapi/gssapi.h", name: "libkrb5-dev" },
+  // The real-VS-Code tests drive Debian's chromium through playwright-core.
+  { probe: "command -v chromium", name: "chromium" },
+  // Without it Chinese text renders as empty boxes in screenshots.
+  { probe: "ls /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", name: "fonts-noto-cjk" },
 ];
 
 function installDebianPackages() {
@@ -57,6 +63,11 @@ function installDebianPackages() {
 }
 
 installDebianPackages();
+// A real VS Code (code-server) for the extension's tests, cached outside the clone: a machine pays
+// its install once, before the timed suites.
+if (only.length === 0 || only.includes("integration")) {
+  spawnSync(process.execPath, [join(root, "scripts", "code-server.mjs")], { stdio: ["ignore", "ignore", "inherit"] });
+}
 const totals = { passed: 0, failed: 0 };
 const lines = [];
 for (const suite of suites.filter((s) => only.length === 0 || only.includes(s.name))) {

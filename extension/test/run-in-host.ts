@@ -1,6 +1,6 @@
 // Runs the in-host suite inside VS Code's extension host and writes its results as JSON, for the
 // launchers (code-server here, @vscode/test-electron where VS Code can be downloaded).
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import Mocha from "mocha";
 
 export interface InHostResults {
@@ -22,6 +22,8 @@ export async function runInHost(resultsFile: string, load: () => void): Promise<
         ...(error.actual !== undefined || error.expected !== undefined ? { diff: `expected ${JSON.stringify(error.expected)}\nactual   ${JSON.stringify(error.actual)}` } : {}),
       }));
   });
-  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  // Written whole, then renamed: the launcher never reads half a file.
+  writeFileSync(`${resultsFile}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
+  renameSync(`${resultsFile}.tmp`, resultsFile);
   return results;
 }
