@@ -39,14 +39,24 @@ function buildHost(withTests) {
     minify: true,
     sourcemap: "linked",
     charset: "utf8",
-    external: ["vscode", "esbuild-wasm"],
-    alias: { esbuild: "esbuild-wasm" },
+    external: ["vscode"],
+    plugins: [esbuildAsWasm],
     // core finds its home (schemas/, blocks/) from its own module's URL.
     define: { "import.meta.url": "__dengtaModuleUrl" },
     banner: { js: 'const __dengtaModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+    // mocha's parallel mode (unused in the in-host suite) resolves files next to itself.
+    logOverride: { "require-resolve-not-external": "silent" },
     logLevel: "warning",
   });
 }
+
+/** core's `esbuild` is esbuild-wasm in the extension, shipped beside the host in dist/ (no native binary). */
+const esbuildAsWasm = {
+  name: "esbuild-as-wasm",
+  setup(build) {
+    build.onResolve({ filter: /^esbuild$/ }, () => ({ path: "./esbuild-wasm/lib/main.js", external: true }));
+  },
+};
 
 /** The runtime and every block, with their dependencies, as modules a bundle build can link. */
 function buildPrebuiltLibrary() {
@@ -81,12 +91,13 @@ function copyResources() {
   for (const file of ["package.nls.json", "package.nls.zh-cn.json", ".vscodeignore"]) cpSync(join(root, "extension", file), join(stage, file));
   cpSync(join(root, "extension", "l10n"), join(stage, "l10n"), { recursive: true });
   cpSync(join(root, "LICENSE"), join(stage, "LICENSE"));
-  cpSync(join(root, "README.md"), join(stage, "README.md"));
+  cpSync(join(root, "extension", "README.md"), join(stage, "README.md"));
   cpSync(join(root, "schemas"), join(stage, "schemas"), { recursive: true });
   cpSync(join(root, "samples"), join(stage, "samples"), { recursive: true });
   // Manifests, config schemas and docs; the code is in prebuilt/.
   cpSync(join(root, "blocks"), join(stage, "blocks"), { recursive: true, filter: (src) => !/\.ts$/.test(src) || src.endsWith("runtime.ts") && !src.includes(".test.") });
-  cpSync(join(root, "node_modules", "esbuild-wasm"), join(stage, "node_modules", "esbuild-wasm"), { recursive: true });
+  // vsce leaves node_modules out of a package made with --no-dependencies.
+  cpSync(join(root, "node_modules", "esbuild-wasm"), join(stage, "dist", "esbuild-wasm"), { recursive: true });
 }
 
 /** `vsce package` of the staged folder: dependencies are inside the bundles, none to collect. */

@@ -7,12 +7,17 @@ import { hasErrors } from "../../core/diagnostics.ts";
 import { CANVAS_VIEW_TYPE } from "./canvas-editor.ts";
 import { isAppDocument, type AppDiagnostics } from "./diagnostics.ts";
 import { inUiLanguage } from "./locale.ts";
+import { provideNodeForEsbuild } from "./node-for-esbuild.ts";
 
 export function registerCommands(context: vscode.ExtensionContext, diagnostics: AppDiagnostics, samplesDir: string): void {
   const add = (id: string, run: (uri?: vscode.Uri) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
+  const launchers = join(context.globalStorageUri.fsPath, "bin");
   add("dengta.newApp", () => newApp(samplesDir));
   add("dengta.validate", (uri) => validate(diagnostics, uri));
-  add("dengta.build", (uri) => build(uri));
+  add("dengta.build", (uri) => {
+    provideNodeForEsbuild(launchers);
+    return build(uri);
+  });
   add("dengta.openCanvas", (uri) => openWith(uri, CANVAS_VIEW_TYPE));
   add("dengta.openText", (uri) => openWith(uri, "default"));
 }

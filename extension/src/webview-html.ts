@@ -24,7 +24,7 @@ export function canvasHtml(webview: vscode.Webview, media: vscode.Uri, locale: s
 <title>Dengta</title>
 </head>
 <body>
-<div id="root" data-worker="${asset("editor.worker.js")}"></div>
+<div id="root"></div>
 <script nonce="${nonce}" src="${asset("main.js")}"></script>
 </body>
 </html>`;

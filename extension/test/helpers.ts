@@ -37,6 +37,8 @@ export async function openCanvas(uri: vscode.Uri): Promise<CanvasSession> {
   return until(`the canvas of ${uri.fsPath}`, () => canvas.sessions.get(uri.toString()));
 }
 
+/** Closes every editor; edits are saved first (each test works on its own copy), so no dialog asks. */
 export async function closeAll(): Promise<void> {
+  await vscode.workspace.saveAll(false);
   await vscode.commands.executeCommand("workbench.action.closeAllEditors");
 }

@@ -1,0 +1,56 @@
+// One block on the canvas: title, id, input handles on the left and output handles on the right
+// (one row per port), outlined red or yellow when the document's problems concern it.
+import { Handle, Position, type NodeProps } from "@xyflow/react";
+import { memo } from "react";
+import { localText, type BlockNode, type PortRow } from "./state.ts";
+import type { Locale } from "./protocol.ts";
+import { typeKey } from "./protocol.ts";
+
+function portTooltip(row: PortRow, locale: Locale): string {
+  if (row.view === undefined) return row.port;
+  const type = typeKey(row.view.type).replace(/\|/g, " | ");
+  const description = localText(row.view.description, locale);
+  return `${localText(row.view.title, locale)} (${row.port}: ${type})${description ? `\n${description}` : ""}`;
+}
+
+function BlockNodeView({ data, selected }: NodeProps<BlockNode>) {
+  const { node, block, locale, inputs, outputs, problems, severity } = data;
+  const title = localText(node.title ?? block?.title, locale) || node.block;
+  const tooltip = problems.map((problem) => `${problem.severity === "error" ? "✖" : problem.severity === "warning" ? "⚠" : "ℹ"} ${localText(problem.message, locale)}`).join("\n");
+  const rows = Math.max(inputs.length, outputs.length);
+  const classes = ["block-node", severity ? `has-${severity}` : "", block === undefined ? "is-unknown" : "", selected ? "is-selected" : ""];
+  return (
+    <div className={classes.filter(Boolean).join(" ")} title={tooltip || undefined}>
+      <div className="block-node-header">
+        <span className="block-node-title">{title}</span>
+        {severity && (
+          <span className={`block-node-badge badge-${severity}`} aria-label={tooltip}>
+            {severity === "error" ? "✖" : severity === "warning" ? "⚠" : "ℹ"}{problems.length > 1 ? ` ${problems.length}` : ""}
+          </span>
+        )}
+      </div>
+      <div className="block-node-id">{node.id}</div>
+      <div className="block-node-ports">
+        {Array.from({ length: rows }, (_, i) => (
+          <div className="block-node-row" key={i}>
+            <PortCell row={inputs[i]} side="in" locale={locale} />
+            <PortCell row={outputs[i]} side="out" locale={locale} />
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+function PortCell({ row, side, locale }: { row: PortRow | undefined; side: "in" | "out"; locale: Locale }) {
+  if (row === undefined) return <div className={`port port-${side}`} />;
+  const unknown = row.view === undefined;
+  return (
+    <div className={`port port-${side}${unknown ? " port-unknown" : ""}${row.view?.required ? " port-required" : ""}`} title={portTooltip(row, locale)}>
+      <Handle type={side === "in" ? "target" : "source"} position={side === "in" ? Position.Left : Position.Right} id={row.port} />
+      <span className="port-label">{row.view ? localText(row.view.title, locale) : row.port}</span>
+    </div>
+  );
+}
+
+export const BlockNodeComponent = memo(BlockNodeView);
