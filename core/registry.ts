@@ -13,6 +13,8 @@ export interface PortSpec {
   required?: boolean;
   title: LocalizedText;
   description?: LocalizedText;
+  /** An object message's fields and their types, for the expression editor's completion. */
+  fields?: Record<string, string>;
 }
 
 export interface BlockManifest {

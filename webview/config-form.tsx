@@ -24,11 +24,13 @@ interface ConfigFormProps {
   locale: Locale;
   version: number;
   problems: ProblemView[];
+  /** What the expression editor offers as the incoming message's fields. */
+  upstreamFields: Record<string, string>;
   readOnly: boolean;
   post(message: WebviewMessage): void;
 }
 
-export function ConfigForm({ node, block, locale, version, problems, readOnly, post }: ConfigFormProps) {
+export function ConfigForm({ node, block, locale, version, problems, upstreamFields, readOnly, post }: ConfigFormProps) {
   const validator = useMemo(() => formValidator(locale), [locale]);
   const schema = useMemo(() => localizeSchema(block.configSchema, locale) as RJSFSchema, [block, locale]);
   const [draft, setDraft] = useState<Config | undefined>(undefined);
@@ -53,6 +55,7 @@ export function ConfigForm({ node, block, locale, version, problems, readOnly, p
 
   const formData = draft ?? node.config;
   const uiSchema = useMemo(() => configUiSchema(block, formData, readOnly), [block, formData, readOnly]);
+  const formContext = useMemo(() => ({ upstreamFields }), [JSON.stringify(upstreamFields)]);
   const extraErrors = useMemo(() => configErrors(problems, node.id, locale) as ErrorSchema<Config>, [problems, node.id, locale]);
 
   const onChange = (event: IChangeEvent<Config>) => {
@@ -73,6 +76,7 @@ export function ConfigForm({ node, block, locale, version, problems, readOnly, p
       widgets={widgets}
       fields={fields}
       extraErrors={extraErrors}
+      formContext={formContext}
       onChange={onChange}
       liveValidate="onChange"
       showErrorList={false}

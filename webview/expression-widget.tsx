@@ -1,16 +1,18 @@
 // The inspector's widget for a JSONata field: a small Monaco editor.
 import type { WidgetProps } from "@rjsf/utils";
 import { useEffect, useRef } from "react";
+import { setMessageFields } from "./jsonata-language.ts";
 import { applyMonacoTheme, monaco } from "./monaco-setup.ts";
 import { useTheme } from "./theme.ts";
 
-export function ExpressionWidget({ id, value, onChange, onBlur, readonly, disabled, label }: WidgetProps) {
+export function ExpressionWidget({ id, value, onChange, onBlur, readonly, disabled, label, registry }: WidgetProps) {
   const container = useRef<HTMLDivElement>(null);
   const editor = useRef<monaco.editor.IStandaloneCodeEditor | undefined>(undefined);
   const latest = useRef({ onChange, onBlur, id });
   latest.current = { onChange, onBlur, id };
   const theme = useTheme();
   const text = typeof value === "string" ? value : "";
+  const fields = (registry.formContext as { upstreamFields?: Record<string, string> } | undefined)?.upstreamFields ?? {};
 
   useEffect(() => {
     if (container.current === null) return;
@@ -58,6 +60,10 @@ export function ExpressionWidget({ id, value, onChange, onBlur, readonly, disabl
     current.executeEdits("document", [{ range: model.getFullModelRange(), text }]);
   }, [text]);
 
+  useEffect(() => {
+    const model = editor.current?.getModel();
+    if (model) setMessageFields(model, fields);
+  }, [fields]);
   useEffect(() => editor.current?.updateOptions({ readOnly: readonly || disabled }), [readonly, disabled]);
   useEffect(() => applyMonacoTheme(theme), [theme]);
 

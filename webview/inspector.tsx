@@ -2,7 +2,7 @@
 import { t } from "./l10n.ts";
 import { ConfigForm } from "./config-form.tsx";
 import type { AppView, BlockView, Locale, WebviewMessage } from "./protocol.ts";
-import { localText } from "./state.ts";
+import { localText, upstreamFields } from "./state.ts";
 
 interface InspectorProps {
   app: AppView;
@@ -48,7 +48,10 @@ export function Inspector({ app, blocks, selected, locale, readOnly, post }: Ins
       {block === undefined && <p className="problem problem-error">{t("unknownBlock", node.block)}</p>}
       {block !== undefined && !hasSettings && <p className="muted">{t("noSettings")}</p>}
       {block !== undefined && hasSettings && (
-        <ConfigForm key={`${node.id} ${node.block}`} node={node} block={block} locale={locale} version={app.version} problems={app.problems} readOnly={readOnly} post={post} />
+        <ConfigForm
+          key={`${node.id} ${node.block}`} node={node} block={block} locale={locale} version={app.version} problems={app.problems}
+          upstreamFields={upstreamFields(app, blocks, node.id)} readOnly={readOnly} post={post}
+        />
       )}
     </aside>
   );

@@ -13,6 +13,13 @@ const FUNCTIONS = [
 /** Bound by the map and filter blocks for each message. */
 const MESSAGE_VARIABLES = ["ts", "quality", "source"];
 
+/** Per editor: the fields of the message its expression reads (from the upstream port). */
+const messageFields = new WeakMap<Monaco.editor.ITextModel, Record<string, string>>();
+
+export function setMessageFields(model: Monaco.editor.ITextModel, fields: Record<string, string>): void {
+  messageFields.set(model, fields);
+}
+
 export function registerJsonata(monaco: typeof Monaco): void {
   monaco.languages.register({ id: "jsonata" });
   monaco.languages.setLanguageConfiguration("jsonata", {
@@ -60,6 +67,9 @@ export function registerJsonata(monaco: typeof Monaco): void {
             insertTextRules: monaco.languages.CompletionItemInsertTextRule.InsertAsSnippet,
           })),
           ...MESSAGE_VARIABLES.map((name) => ({ label: `$${name}`, kind: Kind.Variable, insertText: `$${name}`, range })),
+          ...(before === "$" ? [] : Object.entries(messageFields.get(model) ?? {}).map(([name, type]) => ({
+            label: name, kind: Kind.Field, detail: type, insertText: name, range, sortText: `0${name}`,
+          }))),
         ],
       };
     },

@@ -16,6 +16,8 @@ export interface PortView {
   required: boolean;
   title: Text;
   description?: Text;
+  /** An object message's fields and their types: what an expression downstream can read. */
+  fields?: Record<string, string>;
 }
 
 /** One block of the palette, as its manifest and config schema describe it. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AppView, BlockView } from "./protocol.ts";
 import {
   catalogByRef, checkConnection, configErrors, copySelection, deleteMessage, flowEdges, flowNodes, keepCanvasState,
-  localizeSchema, moveMessage, paletteGroups, parseClipboard, pasteMessage, problemsByNode, withoutUndefined, worstSeverity,
+  localizeSchema, moveMessage, paletteGroups, parseClipboard, pasteMessage, problemsByNode, upstreamFields, withoutUndefined, worstSeverity,
 } from "./state.ts";
 import { configUiSchema } from "./config-ui.ts";
 
@@ -190,6 +190,16 @@ describe("messages", () => {
     expect(parseClipboard("not json")).toBeUndefined();
     expect(parseClipboard(JSON.stringify({ nodes: [{ id: "a", block: "b", config: {}, position: [0] }], edges: [] }))).toBeUndefined();
     expect(parseClipboard(JSON.stringify({ nodes: [], edges: [] }))).toBeUndefined();
+  });
+});
+
+describe("the expression editor's completion", () => {
+  it("offers the fields of the messages wired into the node, and none for a plain value", () => {
+    const withFields = new Map(blocks);
+    withFields.set(oee.ref, { ...oee, outputs: { out: { ...oee.outputs.out!, fields: { oee: "number", shift: "string" } } } });
+    const wired: AppView = { ...app, edges: [...app.edges, { from: { node: "kpi", port: "out" }, to: { node: "calc", port: "in" } }] };
+    expect(upstreamFields(wired, withFields, "calc")).toEqual({ oee: "number", shift: "string" });
+    expect(upstreamFields(app, withFields, "calc")).toEqual({});
   });
 });
 

@@ -88,6 +88,18 @@ function pointerKeys(pointer: string): string[] {
 
 // --- nodes and edges --------------------------------------------------------------------------
 
+/** The fields of the messages that reach `node`: from the output ports wired into it. */
+export function upstreamFields(app: AppView, catalog: Map<string, BlockView>, node: string): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const edge of app.edges) {
+    if (edge.to.node !== node) continue;
+    const source = app.nodes.find((n) => n.id === edge.from.node);
+    const port = source === undefined ? undefined : catalog.get(source.block)?.outputs[edge.from.port];
+    Object.assign(fields, port?.fields);
+  }
+  return fields;
+}
+
 export function nodesWithoutPosition(app: AppView): NodeView[] {
   return app.nodes.filter((node) => node.position === undefined);
 }

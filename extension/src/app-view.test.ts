@@ -51,6 +51,7 @@ describe("catalogOf", () => {
     const map = blocks.find((b) => b.ref === "dengta.flow.map@1");
     expect(map?.expressionFields).toEqual(["expression"]);
     expect(map?.title["zh-CN"]).toBeTruthy();
+    expect(blocks.find((b) => b.id === "dengta.transform.machine-state")?.outputs.out?.fields).toMatchObject({ state: "string", since: "number" });
     expect(compatible["number"]).toContain("number");
     expect(compatible["number"]).not.toContain("string");
     expect(compatible["integer"]).toContain("number");

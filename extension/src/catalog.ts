@@ -25,7 +25,8 @@ function blockView(block: RegisteredBlock): BlockView {
 
 function ports(specs: Record<string, PortSpec>): Record<string, PortView> {
   return Object.fromEntries(Object.entries(specs).map(([name, p]) => [name, {
-    type: p.type, required: p.required === true, title: p.title, ...(p.description ? { description: p.description } : {}),
+    type: p.type, required: p.required === true, title: p.title,
+    ...(p.description ? { description: p.description } : {}), ...(p.fields ? { fields: p.fields } : {}),
   }]));
 }
 
