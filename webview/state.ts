@@ -179,7 +179,7 @@ export function checkConnection(
   from: PortRef, to: PortRef, app: AppView, catalog: Map<string, BlockView>, compatible: Record<string, string[]>,
 ): ConnectionCheck {
   const edge = { from, to };
-  if (from.node === to.node) return refuse("A block cannot feed itself.", "模块不能连接到自身。");
+  if (from.node === to.node) return refuse("A block cannot feed itself.", "功能块不能连接到自身。");
   const fromNode = app.nodes.find((node) => node.id === from.node);
   const toNode = app.nodes.find((node) => node.id === to.node);
   const output = fromNode && catalog.get(fromNode.block)?.outputs[from.port];
