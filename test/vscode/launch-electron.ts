@@ -6,14 +6,14 @@
 // (test/support/code-server.ts, which rejects --extensionDevelopmentPath/--extensionTestsPath): the
 // extension runs its bundled suite on activation when $DENGTA_TEST_RESULTS is set.
 //
-//   node test/vscode/launch-electron.ts [--extension <dir>] [--tests <module>] [--workspace <dir>] [--version <v>]
+//   node scripts/build-extension.mjs --with-tests && node test/vscode/launch-electron.ts [--version <v>]
 //
-// --extension: the folder holding the extension manifest (default: the repository root).
-// --tests:     a built CommonJS module exporting `run(): Promise<void>` that rejects when a test fails
-//              (default: <extension>/out/test/index.js).
-// --workspace: a folder to open (default: none). --version: VS Code version (default: stable).
-// DENGTA_TEST_RESULTS is passed through, so the same suite can also write its results file.
-import { existsSync } from "node:fs";
+// --extension: the staged extension (default: dist/extension).
+// --tests:     a built CommonJS module exporting `run(resultsFile)` that rejects when a test fails
+//              (default: the in-host suite, <extension>/dist/in-host-tests.js).
+// --workspace: a folder to open (default: a new one holding a copy of samples/oven-watch).
+import { cpSync, existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -22,20 +22,24 @@ import { runTests, TestRunFailedError } from "@vscode/test-electron";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export async function launchElectron(options: { extension?: string; tests?: string; workspace?: string; version?: string } = {}): Promise<number> {
-  const extensionDevelopmentPath = resolve(options.extension ?? ROOT);
-  const extensionTestsPath = resolve(options.tests ?? join(extensionDevelopmentPath, "out", "test", "index.js"));
-  if (!existsSync(extensionTestsPath)) throw new Error(`no test module at ${extensionTestsPath}: build the extension's test bundle first`);
-  const launchArgs = ["--disable-extensions", "--disable-workspace-trust", "--skip-welcome", "--skip-release-notes"];
-  if (options.workspace !== undefined) launchArgs.unshift(resolve(options.workspace));
-  const extensionTestsEnv: Record<string, string | undefined> = {};
-  if (process.env.DENGTA_TEST_RESULTS) extensionTestsEnv.DENGTA_TEST_RESULTS = resolve(process.env.DENGTA_TEST_RESULTS);
+  const extensionDevelopmentPath = resolve(options.extension ?? join(ROOT, "dist", "extension"));
+  const extensionTestsPath = resolve(options.tests ?? join(extensionDevelopmentPath, "dist", "in-host-tests.js"));
+  if (!existsSync(extensionTestsPath)) throw new Error(`no test module at ${extensionTestsPath}: run node scripts/build-extension.mjs --with-tests first`);
+  const workspace = resolve(options.workspace ?? sampleWorkspace());
+  const launchArgs = [workspace, "--disable-extensions", "--disable-workspace-trust", "--skip-welcome", "--skip-release-notes"];
   return runTests({
     extensionDevelopmentPath,
     extensionTestsPath,
     launchArgs,
-    extensionTestsEnv,
     ...(options.version === undefined ? {} : { version: options.version }),
   });
+}
+
+/** The extension activates on a workspace holding an APP. */
+function sampleWorkspace(): string {
+  const dir = mkdtempSync(join(tmpdir(), "dengta-electron-"));
+  cpSync(join(ROOT, "samples", "oven-watch"), join(dir, "oven-watch"), { recursive: true });
+  return dir;
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
