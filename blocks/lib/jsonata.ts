@@ -66,23 +66,23 @@ class Budget {
   private sliceStart = 0;
   private bytes = 0;
 
-  constructor(private readonly limits: EvaluationLimits) {}
+  constructor(private readonly limits: EvaluationLimits, private readonly now: () => number) {}
 
   begin(): void {
     this.spentMs = 0;
     this.bytes = 0;
-    this.sliceStart = performance.now();
+    this.sliceStart = this.now();
   }
 
   /** Called as JSONata enters each step: stops an evaluation over time, and pauses a long one. */
   enter = (): Promise<void> | undefined => {
-    const now = performance.now();
+    const now = this.now();
     const slice = now - this.sliceStart;
     if (this.spentMs + slice > this.limits.timeoutMs) throw this.overTime();
     if (slice < SLICE_MS) return undefined;
     this.spentMs += slice;
     return new Promise<void>((resolve) => setImmediate(() => {
-      this.sliceStart = performance.now();
+      this.sliceStart = this.now();
       resolve();
     }));
   };
@@ -122,10 +122,11 @@ export class MessageExpression {
   private readonly budget: Budget;
   private evaluatedAt = 0;
 
-  constructor(text: string, private readonly clock: Clock, limits: Partial<EvaluationLimits> = {}) {
+  /** `cpuNow`: how the budget reads elapsed time (a test can count instead). */
+  constructor(text: string, private readonly clock: Clock, limits: Partial<EvaluationLimits> = {}, cpuNow: () => number = () => performance.now()) {
     this.expression = compileJsonata(text);
     bindModelTime(this.expression, () => this.evaluatedAt);
-    this.budget = new Budget({ ...DEFAULT_LIMITS, ...limits });
+    this.budget = new Budget({ ...DEFAULT_LIMITS, ...limits }, cpuNow);
     // JSONata's hooks are looked up by symbol in its environment; assign binds any key there.
     this.expression.assign(ENTRY as unknown as string, this.budget.enter);
     this.expression.assign(EXIT as unknown as string, this.budget.exit);
