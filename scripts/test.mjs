@@ -15,6 +15,7 @@ const suites = [
   { name: "typecheck", run: () => commands(bin("tsc"), [["--noEmit", "-p", "tsconfig.json"], ["--noEmit", "-p", "tsconfig.webview.json"]]) },
   { name: "unit", run: () => vitest("unit") },
   { name: "integration", run: () => vitest("integration") },
+  { name: "vscode", run: () => vitest("vscode") },
 ];
 
 /** A suite of commands: one test each, passed or failed. */
@@ -65,7 +66,7 @@ function installDebianPackages() {
 installDebianPackages();
 // A real VS Code (code-server) for the extension's tests, cached outside the clone: a machine pays
 // its install once, before the timed suites.
-if (only.length === 0 || only.includes("integration")) {
+if (only.length === 0 || only.includes("vscode")) {
   spawnSync(process.execPath, [join(root, "scripts", "code-server.mjs")], { stdio: ["ignore", "ignore", "inherit"] });
 }
 const totals = { passed: 0, failed: 0 };
