@@ -29,7 +29,11 @@ export async function buildExtension({ withTests = false } = {}) {
 /** The extension host: CommonJS for VS Code, `vscode` from the host, esbuild as its wasm build. */
 function buildHost(withTests) {
   return build({
-    entryPoints: { extension: "extension/src/extension.ts", ...(withTests ? { "in-host-tests": "extension/test/in-host-tests.ts" } : {}) },
+    entryPoints: {
+      extension: "extension/src/extension.ts",
+      "core-services": "extension/src/core-services.ts",
+      ...(withTests ? { "in-host-tests": "extension/test/in-host-tests.ts" } : {}),
+    },
     absWorkingDir: root,
     outdir: join(stage, "dist"),
     bundle: true,
@@ -40,7 +44,7 @@ function buildHost(withTests) {
     sourcemap: "linked",
     charset: "utf8",
     external: ["vscode"],
-    plugins: [esbuildAsWasm],
+    plugins: [esbuildAsWasm, coreOnFirstUse],
     // core finds its home (schemas/, blocks/) from its own module's URL.
     define: { "import.meta.url": "__dengtaModuleUrl" },
     banner: { js: 'const __dengtaModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
@@ -55,6 +59,15 @@ const esbuildAsWasm = {
   name: "esbuild-as-wasm",
   setup(build) {
     build.onResolve({ filter: /^esbuild$/ }, () => ({ path: "./esbuild-wasm/lib/main.js", external: true }));
+  },
+};
+
+/** extension.js stays small: core (validator, registry, compiler) is its own file, required on first use. */
+const coreOnFirstUse = {
+  name: "core-on-first-use",
+  setup(build) {
+    build.onResolve({ filter: /\/core-services\.ts$/ }, (args) =>
+      args.kind === "dynamic-import" ? { path: "./core-services.js", external: true } : undefined);
   },
 };
 

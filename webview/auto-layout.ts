@@ -11,7 +11,8 @@ export interface BoxSize {
 }
 
 // A CommonJS module: its constructor is both the module and its `default`; the types know only the latter.
-const elk = new elkBundled.default();
+// Made on first use: most APPs place every block, and starting elk costs ~100 ms of the canvas's opening.
+let elk: InstanceType<typeof elkBundled.default> | undefined;
 
 const LAYERED = {
   "elk.algorithm": "layered",
@@ -26,6 +27,7 @@ const LAYERED = {
 export async function layeredPositions(boxes: BoxSize[], edges: EdgeView[], origin: Point = [0, 0]): Promise<Record<string, Point>> {
   if (boxes.length === 0) return {};
   const ids = new Set(boxes.map((box) => box.id));
+  elk ??= new elkBundled.default();
   const graph = await elk.layout({
     id: "root",
     layoutOptions: LAYERED,

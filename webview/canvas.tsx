@@ -151,6 +151,7 @@ export function Canvas({ session, app, store, post, readOnly, onSelectionChange 
       colorMode={isDark(theme) ? "dark" : "light"}
       minZoom={0.1}
       maxZoom={2}
+      onlyRenderVisibleElements
     >
       <Background variant={BackgroundVariant.Dots} gap={16} />
       <MiniMap pannable zoomable nodeClassName={(node) => `minimap-node ${(node as BlockNode).data.severity ?? ""}`} />
@@ -172,8 +173,10 @@ function portRefs(c: Connection | PortEdge): { from: PortRef; to: PortRef } | un
 /** Automatic positions for blocks the layout section does not place, recomputed when the graph changes. */
 function useUnplacedPositions(app: AppView, session: Session): { positions: Record<string, Point>; ready: boolean } {
   const shape = useMemo(() => JSON.stringify([app.nodes.map((n) => [n.id, n.block, n.position ?? null]), app.edges]), [app]);
+  const allPlaced = app.nodes.every((node) => node.position !== undefined);
   const [result, setResult] = useState<{ shape: string; positions: Record<string, Point> }>({ shape: "", positions: {} });
   useEffect(() => {
+    if (allPlaced) return;
     let cancelled = false;
     const nodes = app.nodes.map((node) => {
       const block = session.blocks.get(node.block);
@@ -187,9 +190,12 @@ function useUnplacedPositions(app: AppView, session: Session): { positions: Reco
     return () => { cancelled = true; };
     // The shape stands for the parts of `app` the layout reads.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [shape, session.blocks]);
-  return useMemo(() => ({ positions: result.positions, ready: result.shape === shape }), [result, shape]);
+  }, [shape, session.blocks, allPlaced]);
+  // Every block placed: nothing to wait for, so the nodes are drawn once, not again after a layout.
+  return useMemo(() => (allPlaced ? EVERY_BLOCK_PLACED : { positions: result.positions, ready: result.shape === shape }), [allPlaced, result, shape]);
 }
+
+const EVERY_BLOCK_PLACED = { positions: {}, ready: true };
 
 function useFitOnce(ready: boolean): void {
   const flow = useReactFlow();

@@ -144,6 +144,9 @@ export function keepCanvasState(next: BlockNode[], previous: BlockNode[]): Block
   return next.map((node) => {
     const old = before.get(node.id);
     if (old === undefined) return node;
+    // Unchanged: the same object, so React Flow and the memoised node component skip it.
+    if (old.dragging !== true && old.position.x === node.position.x && old.position.y === node.position.y
+      && JSON.stringify(old.data) === JSON.stringify(node.data)) return old;
     const kept: BlockNode = { ...node, selected: old.selected ?? false };
     if (old.measured !== undefined) kept.measured = old.measured;
     if (old.dragging === true) {

@@ -2,12 +2,8 @@
 // document is the only model. The webview shows what core reads from the text; an edit on the
 // canvas becomes a WorkspaceEdit of the fewest lines; the document's change event redraws it.
 import * as vscode from "vscode";
-import type { BlockRegistry } from "../../core/registry.ts";
 import type { TextEdit } from "../../core/edit-app.ts";
 import { parseWebviewMessage, type HostMessage, type WebviewMessage } from "../../webview/protocol.ts";
-import { appView } from "./app-view.ts";
-import { canvasEdits } from "./canvas-edits.ts";
-import { catalogOf } from "./catalog.ts";
 import { uiLocale } from "./locale.ts";
 import { canvasHtml } from "./webview-html.ts";
 
@@ -25,7 +21,7 @@ export interface CanvasSession {
 export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
   readonly sessions = new Map<string, CanvasSession>();
 
-  constructor(private readonly media: vscode.Uri, private readonly registry: () => BlockRegistry) {}
+  constructor(private readonly media: vscode.Uri, private readonly core: () => Promise<typeof import("./core-services.ts")>) {}
 
   resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
     const webview = panel.webview;
@@ -43,7 +39,7 @@ export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
     };
     this.sessions.set(key, session);
     const changes = vscode.workspace.onDidChangeTextDocument((e) => {
-      if (e.document.uri.toString() === key && e.contentChanges.length > 0) show(document, post);
+      if (e.document.uri.toString() === key && e.contentChanges.length > 0) void this.show(document, post);
     });
     const received = webview.onDidReceiveMessage((data: unknown) => void session.receive(data));
     panel.onDidDispose(() => {
@@ -57,12 +53,18 @@ export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
     const message = parseWebviewMessage(data);
     if (message === undefined) return;
     if (message.type === "ready") {
-      const { blocks, compatible } = catalogOf(this.registry());
+      const core = await this.core();
+      const { blocks, compatible } = core.catalogOf(core.builtinRegistry().registry);
       post({ type: "init", locale: uiLocale(), catalog: blocks, compatible });
-      return show(document, post);
+      return this.show(document, post);
     }
     // Nothing changed (refused, stale, empty): redraw the canvas as the text is.
-    if (!(await this.apply(document, message, post))) show(document, post);
+    if (!(await this.apply(document, message, post))) await this.show(document, post);
+  }
+
+  private async show(document: vscode.TextDocument, post: (m: HostMessage) => void): Promise<void> {
+    const { appView } = await this.core();
+    post({ type: "document", app: appView(document.uri.fsPath, document.getText(), document.version).view });
   }
 
   /** Applies a canvas edit; false when the text did not change. */
@@ -75,17 +77,14 @@ export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
       post({ type: "notice", level: "warning", text: { en: "The file changed while you edited; the canvas shows it as it is now.", "zh-CN": "编辑期间文件已被修改；画布已显示其最新内容。" } });
       return false;
     }
-    const result = canvasEdits(document.getText(), message, this.registry());
+    const core = await this.core();
+    const result = core.canvasEdits(document.getText(), message, core.builtinRegistry().registry);
     if ("refused" in result) {
       post({ type: "notice", level: "warning", text: result.refused });
       return false;
     }
     return result.edits.length > 0 && (await applyTextEdits(document, result.edits));
   }
-}
-
-function show(document: vscode.TextDocument, post: (m: HostMessage) => void): void {
-  post({ type: "document", app: appView(document.uri.fsPath, document.getText(), document.version).view });
 }
 
 async function applyTextEdits(document: vscode.TextDocument, edits: readonly TextEdit[]): Promise<boolean> {

@@ -2,9 +2,8 @@
 import { cpSync, existsSync, readdirSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import * as vscode from "vscode";
-import { buildBundle } from "../../core/bundle/build.ts";
-import { hasErrors } from "../../core/diagnostics.ts";
 import { CANVAS_VIEW_TYPE } from "./canvas-editor.ts";
+import { coreServices } from "./lazy-core.ts";
 import { isAppDocument, type AppDiagnostics } from "./diagnostics.ts";
 import { inUiLanguage } from "./locale.ts";
 import { provideNodeForEsbuild } from "./node-for-esbuild.ts";
@@ -41,7 +40,7 @@ async function openWith(uri: vscode.Uri | undefined, viewType: string): Promise<
 async function validate(diagnostics: AppDiagnostics, uri: vscode.Uri | undefined): Promise<void> {
   const app = targetApp(uri);
   if (!app) return;
-  const problems = diagnostics.check(await vscode.workspace.openTextDocument(app));
+  const problems = await diagnostics.check(await vscode.workspace.openTextDocument(app));
   if (problems.length === 0) {
     void vscode.window.showInformationMessage(vscode.l10n.t("{0}: no problems.", basename(app.fsPath)));
   } else {
@@ -69,6 +68,7 @@ async function build(uri: vscode.Uri | undefined): Promise<void> {
   if (document.isDirty) await document.save();
   const binding = await pickBinding(dirname(app.fsPath));
   if (binding === null) return;
+  const { buildBundle, hasErrors } = await coreServices();
   const root = vscode.workspace.getWorkspaceFolder(app)?.uri.fsPath ?? dirname(app.fsPath);
   const outDir = join(root, "dist", basename(app.fsPath, ".iapp.yaml"));
   const result = await vscode.window.withProgress(

@@ -1,7 +1,7 @@
 // Core's problems in the Problems panel, kept in step with every APP document as it is typed.
 import * as vscode from "vscode";
 import type { Diagnostic } from "../../core/diagnostics.ts";
-import { validateApp } from "../../core/validate.ts";
+import { coreServices } from "./lazy-core.ts";
 import { inUiLanguage } from "./locale.ts";
 
 const SETTLE_MS = 200;
@@ -14,16 +14,17 @@ export class AppDiagnostics implements vscode.Disposable {
 
   constructor() {
     this.subscriptions = [
-      vscode.workspace.onDidOpenTextDocument((d) => this.check(d)),
+      vscode.workspace.onDidOpenTextDocument((d) => void this.check(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
     ];
-    for (const document of vscode.workspace.textDocuments) this.check(document);
+    for (const document of vscode.workspace.textDocuments) void this.check(document);
   }
 
   /** Checks now; returns core's diagnostics (none for a document that is not an APP). */
-  check(document: vscode.TextDocument): Diagnostic[] {
+  async check(document: vscode.TextDocument): Promise<Diagnostic[]> {
     if (!isAppDocument(document)) return [];
+    const { validateApp } = await coreServices();
     const { diagnostics } = validateApp({ file: document.uri.fsPath, text: document.getText() });
     this.collection.set(document.uri, diagnostics.map(toVsCode));
     return diagnostics;
@@ -41,7 +42,7 @@ export class AppDiagnostics implements vscode.Disposable {
     clearTimeout(this.pending.get(key));
     this.pending.set(key, setTimeout(() => {
       this.pending.delete(key);
-      this.check(document);
+      void this.check(document);
     }, SETTLE_MS));
   }
 }

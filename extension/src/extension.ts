@@ -3,8 +3,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
-import { builtinRegistry } from "../../core/registry.ts";
 import { CANVAS_VIEW_TYPE, CanvasEditorProvider } from "./canvas-editor.ts";
+import { coreServices } from "./lazy-core.ts";
 import { registerCommands } from "./commands.ts";
 import { AppDiagnostics } from "./diagnostics.ts";
 
@@ -16,7 +16,7 @@ export interface DengtaApi {
 export function activate(context: vscode.ExtensionContext): DengtaApi {
   const home = context.extensionUri.fsPath;
   const diagnostics = new AppDiagnostics();
-  const provider = new CanvasEditorProvider(vscode.Uri.joinPath(context.extensionUri, "media"), () => builtinRegistry().registry);
+  const provider = new CanvasEditorProvider(vscode.Uri.joinPath(context.extensionUri, "media"), coreServices);
   context.subscriptions.push(
     diagnostics,
     vscode.window.registerCustomEditorProvider(CANVAS_VIEW_TYPE, provider, { webviewOptions: { retainContextWhenHidden: false } }),
