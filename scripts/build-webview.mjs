@@ -14,7 +14,7 @@ const shared = {
   minify: true,
   sourcemap: "external",
   target: "chrome120",
-  format: "iife",
+  format: "esm",
   charset: "utf8",
   legalComments: "linked",
   logLevel: "warning",
@@ -27,8 +27,11 @@ export async function buildWebview(outDir = path.join(root, "dist", "webview")) 
   await Promise.all([
     build({
       ...shared,
-      entryPoints: { main: "webview/main.tsx" },
+      entryPoints: { main: "webview/main.tsx", monaco: "webview/monaco-setup.ts" },
       outdir: outDir,
+      // Monaco (monaco.js + monaco.css) is loaded when an expression field is first shown.
+      splitting: true,
+      chunkNames: "chunks/[name]-[hash]",
       jsx: "automatic",
       loader: { ".ttf": "file" },
       assetNames: "[name]",
@@ -37,6 +40,7 @@ export async function buildWebview(outDir = path.join(root, "dist", "webview")) 
       ...shared,
       entryPoints: { "editor.worker": "node_modules/monaco-editor/esm/vs/editor/editor.worker.js" },
       outdir: outDir,
+      format: "iife",
     }),
   ]);
   const sizes = {};

@@ -13,9 +13,8 @@ import "monaco-editor/editor/contrib/wordOperations/browser/wordOperations.js";
 import { registerJsonata } from "./jsonata-language.ts";
 import type { ThemeKind } from "./theme.ts";
 
-// Read while main.js runs: document.currentScript is only set during that first run.
-const script = document.currentScript as HTMLScriptElement | null;
-const workerUrl = script?.dataset.editorWorker ?? (script?.src ? new URL("editor.worker.js", script.src).href : "editor.worker.js");
+// The host names the worker's URL on the root element (this module is a chunk loaded on demand).
+const workerUrl = document.getElementById("root")?.dataset.editorWorker ?? "editor.worker.js";
 
 globalThis.MonacoEnvironment = {
   getWorker: (_workerId: string, label: string) => new Worker(workerUrl, { name: label }),

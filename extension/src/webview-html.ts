@@ -8,7 +8,8 @@ export function canvasHtml(webview: vscode.Webview, media: vscode.Uri, locale: s
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(media, name)).toString();
   const csp = [
     "default-src 'none'",
-    `script-src 'nonce-${nonce}'`,
+    // The nonce for main.js; the extension's own media for the chunks it imports on demand.
+    `script-src 'nonce-${nonce}' ${webview.cspSource}`,
     `style-src ${webview.cspSource} 'unsafe-inline'`,
     `font-src ${webview.cspSource}`,
     `img-src ${webview.cspSource} data:`,
@@ -24,8 +25,8 @@ export function canvasHtml(webview: vscode.Webview, media: vscode.Uri, locale: s
 <title>Dengta</title>
 </head>
 <body>
-<div id="root"></div>
-<script nonce="${nonce}" src="${asset("main.js")}"></script>
+<div id="root" data-editor-worker="${asset("editor.worker.js")}"></div>
+<script type="module" nonce="${nonce}" src="${asset("main.js")}"></script>
 </body>
 </html>`;
 }

@@ -178,6 +178,29 @@ describe("the canvas in VS Code, driven with mouse and keyboard", () => {
     });
   }, 90_000);
 
+  it("edits a JSONata expression in Monaco, which loads on first use under the webview's CSP", async () => {
+    const { folder, file } = workspace("monaco");
+    const original = readFileSync(file, "utf8");
+    const expression = "$round(60 + 25 * (1 - $power(0.85, $ % 15)), 1)";
+    expect(original).toContain(`config: { expression: "${expression}" }`);
+
+    await session({ vsix, workspace: folder, name: "canvas-e2e-monaco" }, async (vscode) => {
+      const { page } = vscode;
+      const canvas = await openCanvas(vscode);
+      await canvas.node("oven").locator(".block-node-title").click();
+      const editor = canvas.frame.locator(".inspector .expression-editor .monaco-editor");
+      await editor.waitFor();
+      // Typing: the end of the expression, then a space and `+ 1`; the form sends it after its debounce.
+      await editor.locator(".view-lines").click();
+      await page.keyboard.press("Control+End");
+      await page.keyboard.type(" + 1");
+      await until("the canvas to hand the edit to the document", async () => ((await activeTabDirty(page)) ? true : undefined));
+      await vscode.screenshot("expression");
+      await page.keyboard.press("Control+S");
+      await untilFileIs(file, original.replace(`expression: "${expression}"`, `expression: "${expression} + 1"`), "the edited expression on disk");
+    });
+  }, 60_000);
+
   it("shows the canvas in Chinese when VS Code runs in Chinese", async () => {
     const { folder } = workspace("zh");
     // VS Code in Chinese: the locale in argv.json, and a (stand-in) Chinese language pack, without
