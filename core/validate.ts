@@ -15,6 +15,8 @@ export interface AppInput {
   file: string;
   /** The text as an editor holds it; read from `file` when absent. */
   text?: string;
+  /** The text already parsed (parseYamlText of this file and text), so an editor parses once. */
+  parsed?: Loaded<YamlSource>;
 }
 
 /** Checks an APP, and its binding when given: syntax, schema, then meaning. */
@@ -50,7 +52,7 @@ function firstDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
 
 /** Parses a file and checks it against its schema; `ok` only when both succeed. */
 export function loadChecked(input: AppInput, schema: SchemaName): Loaded<YamlSource> {
-  const loaded = input.text === undefined ? readYamlFile(input.file) : parseYamlText(input.file, input.text);
+  const loaded = input.parsed ?? (input.text === undefined ? readYamlFile(input.file) : parseYamlText(input.file, input.text));
   if (!loaded.ok) return loaded;
   const errors = schemaErrors(fileValidator(schema), loaded.value.value);
   if (errors.length === 0) return loaded;

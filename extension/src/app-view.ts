@@ -17,11 +17,10 @@ export function appView(file: string, text: string, version: number): { view: Ap
     return { view: { version, nodes: [], edges: [], problems: parsed.diagnostics.map(problemOf), unreadable }, diagnostics: parsed.diagnostics };
   }
   const data = parsed.value.value;
-  const { diagnostics } = validateApp({ file, text });
-  return {
-    view: { version, ...titleOf(data), nodes: nodesOf(data), edges: edgesOf(data), problems: diagnostics.map(problemOf) },
-    diagnostics,
-  };
+  // Read before the checks, which may fill the blocks' defaults into the parsed data.
+  const view = { version, ...titleOf(data), nodes: nodesOf(data), edges: edgesOf(data) };
+  const { diagnostics } = validateApp({ file, text, parsed });
+  return { view: { ...view, problems: diagnostics.map(problemOf) }, diagnostics };
 }
 
 function titleOf(data: Data): { title?: Text } {
@@ -37,7 +36,7 @@ function nodesOf(data: Data): NodeView[] {
     const position = layout[id];
     return [{
       id, block: spec.block,
-      config: isObject(spec.config) ? spec.config : {},
+      config: isObject(spec.config) ? structuredClone(spec.config) : {},
       ...(isObject(spec.title) ? { title: spec.title as unknown as Text } : {}),
       ...(isPosition(position) ? { position: [position[0], position[1]] as [number, number] } : {}),
     }];
