@@ -419,9 +419,10 @@ const WATCH_INTERACTIVE = String.raw`(expected, deadlineMs) => {
     const finish = () => {
       observer && observer.disconnect();
       window.removeEventListener("message", onMessage, true);
-      resolve({ stages, longTasks, alreadyRendered });
+      resolve({ stages, longTasks, alreadyRendered, rendered });
     };
     let previousCount = -1;
+    let rendered = 0;
     const frame = () => {
       const t = now();
       const count = nodes.length;
@@ -439,7 +440,7 @@ const WATCH_INTERACTIVE = String.raw`(expected, deadlineMs) => {
         }
         if (stages.measured !== undefined && stages.fitted === undefined && viewportFitted()) stages.fitted = t;
         if (stages.fitted !== undefined && stages.measured !== undefined) {
-          stages.renderedNodes = count;
+          rendered = count;
           requestAnimationFrame(() => { stages.interactive = now(); finish(); });
           return;
         }

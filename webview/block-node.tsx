@@ -53,4 +53,6 @@ function PortCell({ row, side, locale }: { row: PortRow | undefined; side: "in" 
   );
 }
 
-export const BlockNodeComponent = memo(BlockNodeView);
+// Drawn from `data` and `selected` alone: React Flow's measuring (width, height, position props)
+// then re-renders its wrapper, not the block's content — a thousand of them on a big APP.
+export const BlockNodeComponent = memo(BlockNodeView, (a, b) => a.data === b.data && a.selected === b.selected);
