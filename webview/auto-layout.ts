@@ -1,6 +1,6 @@
 // Positions from elkjs's layered layout, left to right: for "Auto layout" (all blocks, posted as
 // moveNodes) and for blocks the layout section does not place yet (shown there, not written).
-import elkBundled from "elkjs/lib/elk.bundled.js";
+import type elkBundled from "elkjs/lib/elk.bundled.js";
 import type { EdgeView } from "./protocol.ts";
 import { edgeId, type Point } from "./state.ts";
 
@@ -10,9 +10,10 @@ export interface BoxSize {
   height: number;
 }
 
-// A CommonJS module: its constructor is both the module and its `default`; the types know only the latter.
-// Made on first use: most APPs place every block, and starting elk costs ~100 ms of the canvas's opening.
-let elk: InstanceType<typeof elkBundled.default> | undefined;
+// Loaded and made on first use: most APPs place every block, and elk's 1.5 MB would otherwise be
+// evaluated with the canvas. A CommonJS module: its constructor is both the module and its `default`.
+let elk: Promise<InstanceType<typeof elkBundled.default>> | undefined;
+const layoutEngine = () => (elk ??= import("elkjs/lib/elk.bundled.js").then((module) => new module.default.default()));
 
 const LAYERED = {
   "elk.algorithm": "layered",
@@ -27,8 +28,7 @@ const LAYERED = {
 export async function layeredPositions(boxes: BoxSize[], edges: EdgeView[], origin: Point = [0, 0]): Promise<Record<string, Point>> {
   if (boxes.length === 0) return {};
   const ids = new Set(boxes.map((box) => box.id));
-  elk ??= new elkBundled.default();
-  const graph = await elk.layout({
+  const graph = await (await layoutEngine()).layout({
     id: "root",
     layoutOptions: LAYERED,
     children: boxes.map(({ id, width, height }) => ({ id, width, height })),

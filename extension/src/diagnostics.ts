@@ -14,7 +14,8 @@ export class AppDiagnostics implements vscode.Disposable {
 
   constructor() {
     this.subscriptions = [
-      vscode.workspace.onDidOpenTextDocument((d) => void this.check(d)),
+      // Scheduled like an edit: an APP opening in the canvas is served first, its problems a moment later.
+      vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
       vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
     ];
