@@ -178,6 +178,36 @@ describe("the canvas in VS Code, driven with mouse and keyboard", () => {
     });
   }, 90_000);
 
+  it("deletes a selection of blocks with the keyboard, and copies and pastes a block", async () => {
+    const { folder, file } = workspace("keys");
+    const original = readFileSync(file, "utf8");
+
+    await session({ vsix, workspace: folder, name: "canvas-e2e-keys" }, async (vscode) => {
+      const { page } = vscode;
+      const canvas = await openCanvas(vscode);
+      // Two blocks selected (click, then shift+click), Delete: both go, with their edges and layout.
+      await canvas.node("readings").locator(".block-node-title").click();
+      await page.keyboard.down("Shift");
+      await canvas.node("alarms").locator(".block-node-title").click();
+      await page.keyboard.up("Shift");
+      await page.keyboard.press("Delete");
+      await canvas.untilShown("readings and alarms deleted", (s) => same(s.nodes, ["limit", "oven", "tick"]) && same(s.edges, ["oven.out->limit.in", "tick.out->oven.in"]));
+      await vscode.screenshot("deleted");
+      // Copy the timer and paste it: a new block of the same kind and config, under a new id.
+      await canvas.node("tick").locator(".block-node-title").click();
+      await page.keyboard.press("Control+C");
+      await page.keyboard.press("Control+V");
+      const pasted = await canvas.untilShown("a pasted timer", (s) => s.nodes.length === 4);
+      const id = pasted.nodes.find((n) => !["limit", "oven", "tick"].includes(n))!;
+      await page.keyboard.press("Control+S");
+      await until("the pasted timer on disk", () => {
+        const text = readFileSync(file, "utf8");
+        return text.includes(`  ${id}: { block: dengta.time.timer@1, config: { intervalMs: 200, count: 30 } }`) && !/^ {2}readings:/m.test(text) && !text.includes("alarms.in") ? text : undefined;
+      });
+      expect(original).toContain("  readings:");
+    });
+  }, 60_000);
+
   it("edits a JSONata expression in Monaco, which loads on first use under the webview's CSP", async () => {
     const { folder, file } = workspace("monaco");
     const original = readFileSync(file, "utf8");
