@@ -208,6 +208,25 @@ describe("the canvas in VS Code, driven with mouse and keyboard", () => {
     });
   }, 60_000);
 
+  for (const [theme, kind] of [["Default Dark Modern", "vscode-dark"], ["Default High Contrast", "vscode-high-contrast"]] as const) {
+    it(`follows VS Code's colours in ${theme}`, async () => {
+      const { folder } = workspace(kind);
+      await session({ vsix, workspace: folder, name: `canvas-e2e-${kind}`, settings: { "workbench.colorTheme": theme } }, async (vscode) => {
+        const canvas = await openCanvas(vscode);
+        const look = await canvas.frame.evaluate<{ body: string; node: string; text: string }>(`(() => {
+          const node = getComputedStyle(document.querySelector(".block-node"));
+          return { body: document.body.className, node: node.backgroundColor, text: node.color };
+        })()`);
+        expect(look.body).toContain(kind);
+        // Light text on a dark block, as the theme has it.
+        const brightness = (rgb: string) => (rgb.match(/\d+/g) ?? []).slice(0, 3).reduce((sum, c) => sum + Number(c), 0);
+        expect(brightness(look.node)).toBeLessThan(200);
+        expect(brightness(look.text)).toBeGreaterThan(500);
+        await vscode.screenshot("canvas");
+      });
+    }, 60_000);
+  }
+
   it("edits a JSONata expression in Monaco, which loads on first use under the webview's CSP", async () => {
     const { folder, file } = workspace("monaco");
     const original = readFileSync(file, "utf8");
