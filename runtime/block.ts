@@ -156,6 +156,19 @@ export type AnyBlockDefinition = BlockDefinition<any, any>;
  * warning in both languages and a count under "invalid": what every numeric block does with
  * a value it cannot use.
  */
+/**
+ * A finite number from a reading that is not of bad quality. A bad reading (often 0 while a PLC
+ * connection is down) would pass for a real value — a counter reset, a bend in a trend — so it is
+ * counted under "bad" and skipped.
+ */
+export function goodNumberIn(msg: Message, ctx: { log: Log; metrics: Metrics }): number | undefined {
+  if (msg.quality === "bad") {
+    ctx.metrics.count("bad");
+    return undefined;
+  }
+  return numberIn(msg, ctx, true);
+}
+
 export function numberIn(msg: Message, ctx: { log: Log; metrics: Metrics }, finite = false): number | undefined {
   const value = msg.value;
   if (typeof value === "number" && (finite ? Number.isFinite(value) : !Number.isNaN(value))) return value;

@@ -1,4 +1,4 @@
-import { defineBlock, numberIn, type EmitOptions, type Quality } from "../../runtime/block.ts";
+import { defineBlock, goodNumberIn, type EmitOptions, type Quality } from "../../runtime/block.ts";
 
 interface Config {
   max?: number;
@@ -30,12 +30,7 @@ export default defineBlock<Config, State>({
   },
 
   onMessage(_port, msg, ctx) {
-    // A bad reading (often 0 while a PLC connection is down) would count as a reset and then a jump.
-    if (msg.quality === "bad") {
-      ctx.metrics.count("bad");
-      return;
-    }
-    const value = numberIn(msg, ctx, true);
+    const value = goodNumberIn(msg, ctx);
     if (value === undefined) return;
     const max = ctx.config.max ?? DEFAULT_MAX;
     if (!Number.isInteger(value) || value < 0 || value > max) {

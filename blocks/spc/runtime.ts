@@ -1,4 +1,4 @@
-import { defineBlock, numberIn, type BlockContext, type Message, type Quality } from "../../runtime/block.ts";
+import { defineBlock, goodNumberIn, type BlockContext, type Message, type Quality } from "../../runtime/block.ts";
 
 export type ChartKind = "individuals" | "xbar-r";
 export type RuleName = "WE1" | "WE2" | "WE3" | "WE4" | "N1" | "N2" | "N3" | "N4" | "N5" | "N6" | "N7" | "N8" | "R1";
@@ -314,11 +314,7 @@ export default defineBlock<Config, State>({
   },
 
   onMessage(_port, msg, ctx) {
-    if (msg.quality === "bad") {
-      ctx.metrics.count("bad");
-      return;
-    }
-    const x = numberIn(msg, ctx, true);
+    const x = goodNumberIn(msg, ctx);
     if (x === undefined) return;
     const stored = ctx.state.stored;
     if ((ctx.config.chart ?? "individuals") === "individuals") {

@@ -1,4 +1,4 @@
-import { defineBlock, numberIn, type BlockContext } from "../../runtime/block.ts";
+import { defineBlock, goodNumberIn, type BlockContext } from "../../runtime/block.ts";
 
 interface Config {
   limit: number;
@@ -115,12 +115,7 @@ export default defineBlock<Config, State>({
   }),
 
   onMessage(_port, msg, ctx) {
-    // A bad reading (often 0 while the PLC connection is down) would bend the line.
-    if (msg.quality === "bad") {
-      ctx.metrics.count("bad");
-      return;
-    }
-    const value = numberIn(msg, ctx, true);
+    const value = goodNumberIn(msg, ctx);
     if (value === undefined) return;
     const s = ctx.state;
     if (msg.ts < s.newestTs) return late(ctx, msg.ts);
