@@ -31,8 +31,8 @@ function vitest(name) {
   });
   if (!existsSync(out)) return { passed: 0, failed: 1, note: `vitest exited ${result.status} without a report` };
   const report = JSON.parse(readFileSync(out, "utf8"));
-  // A file that fails to load has no tests but still fails the suite.
-  const broken = report.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  // A file that fails to load, or whose set-up (beforeAll) fails, has no failed test but still fails the suite.
+  const broken = report.testResults.filter((f) => f.status === "failed" && !f.assertionResults.some((t) => t.status === "failed")).length;
   return { passed: report.numPassedTests, failed: report.numFailedTests + broken };
 }
 
