@@ -1,4 +1,4 @@
-import sharp from "sharp";
+import { PNG } from "pngjs";
 import type { StationPart } from "../model/line.ts";
 import { Prng, streamSeed } from "../model/prng.ts";
 
@@ -21,8 +21,18 @@ export class Camera {
     const prng = new Prng(streamSeed(this.seed, part.serial));
     if (part.defect === "scratch") drawScratch(pixels, prng);
     if (part.defect === "spots") drawSpots(pixels, prng);
-    return sharp(pixels, { raw: { width: IMAGE_WIDTH, height: IMAGE_HEIGHT, channels: 1 } }).toColourspace("b-w").png({ compressionLevel: 1 }).toBuffer();
+    return grayPng(pixels);
   }
+}
+
+/**
+ * 8-bit grayscale PNG, fast (deflate level 1). pngjs is plain JavaScript: the simulator runs
+ * wherever Node does, also from the VS Code extension, which may carry no native module.
+ */
+function grayPng(pixels: Buffer): Buffer {
+  const png = new PNG({ width: IMAGE_WIDTH, height: IMAGE_HEIGHT, colorType: 0, inputColorType: 0, inputHasAlpha: false, deflateLevel: 1 });
+  png.data = pixels;
+  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, deflateLevel: 1 });
 }
 
 /** A bright round part on a dark belt, with a little texture. */
