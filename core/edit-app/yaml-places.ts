@@ -65,7 +65,7 @@ function newSection(text: string, root: YAMLMap | undefined, section: Section, b
 }
 
 /** Comment lines at the left margin right above a section introduce it, so they stay with it. */
-function commentsAbove(text: string, offset: number): number {
+export function commentsAbove(text: string, offset: number): number {
   let start = lineStart(text, offset);
   while (start > 0) {
     const previous = lineStart(text, start - 1);
