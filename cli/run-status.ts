@@ -39,10 +39,11 @@ export function statusLine(record: StatusRecord): string {
   return `${record.ts} ${Object.entries(record.stats).map(([id, s]) => `${id}=${s.out}`).join(" ")}`;
 }
 
-function shorten(value: unknown): string {
+/** A value as short text for a table cell or a label on the canvas. */
+export function shorten(value: unknown, max = 40): string {
   if (value === undefined) return "";
   const text = typeof value === "string" ? value : JSON.stringify(value) ?? String(value);
-  return text.length > 40 ? `${text.slice(0, 39)}…` : text;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** Redraws the table in place on a terminal: the cursor goes back up over the last drawing. */

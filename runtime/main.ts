@@ -160,7 +160,7 @@ async function startHealth(engine: Engine, app: BundleApp, options: RunOptions, 
       registry: engineMetrics(engine, blocks),
       status: () => ({ status: state.stopping ? "stopping" : "ok", app: `${app.app.id}@${app.app.version}`, uptimeSeconds: (Date.now() - started) / 1000, nodes: app.nodes.length }),
     });
-    out.info(options.locale === "zh-CN" ? `健康检查与指标：${state.server.url}/healthz、${state.server.url}/metrics` : `health and metrics: ${state.server.url}/healthz, ${state.server.url}/metrics`);
+    out.info(options.locale === "zh-CN" ? `健康检查与指标：${state.server.url}/healthz、${state.server.url}/metrics` : `health and metrics: ${state.server.url}/healthz, ${state.server.url}/metrics`, { health: state.server.url });
   } catch (error) {
     out.log("warn", "health", {
       en: `cannot serve health and metrics on ${options.health.host}:${options.health.port}: ${describe(error)}; running without them`,
@@ -295,7 +295,8 @@ function usage(locale: Locale, detail: string): number {
 interface Printer {
   /** Log lines carry the APP's clock time, model time on the virtual clock. */
   useClock(clock: EngineClock): void;
-  info(line: string): void;
+  /** With --json, fields ride along on the line so a reader need not parse the words. */
+  info(line: string, fields?: Record<string, unknown>): void;
   error(line: string): void;
   log: LogSink;
   summary(engine: Engine, elapsedMs: number): void;
@@ -310,7 +311,7 @@ function printer(options: RunOptions): Printer {
   const words = (text: LogText) => (typeof text === "string" ? text : text[options.locale]);
   return {
     useClock: (c) => { clock = c; },
-    info: (line) => (options.json ? json({ level: "info", message: line }) : write(line)),
+    info: (line, fields) => (options.json ? json({ level: "info", message: line, ...fields }) : write(line)),
     error: (line) => (options.json ? json({ level: "error", message: line }) : process.stderr.write(`${line}\n`)),
     log: (level, node, message, fields) => {
       if (options.json) json({ ts: time(), level, node, message: words(message), ...fields });

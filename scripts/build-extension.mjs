@@ -1,12 +1,15 @@
 // Stages the VS Code extension in dist/extension/ and, with --package, makes dist/dengta-<version>.vsix.
-// The extension carries no node_modules of ours and no native module: the host is one esbuild file;
+// The extension carries no node_modules of ours and no native module: the host is one esbuild file
+// (core and the OPC UA client load on first use from files of their own); the simulator runs from
+// the CLI built into dist/dengta-cli.mjs;
 // bundles are compiled with esbuild-wasm from the runtime and blocks prebuilt here, their
 // dependencies included; the webview is built by scripts/build-webview.mjs.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
-import { root } from "./esbuild-node.mjs";
+import { buildExtensionCli } from "./build-extension-cli.mjs";
+import { esbuildAsWasm, root } from "./esbuild-node.mjs";
 
 const stage = join(root, "dist", "extension");
 const quiet = process.argv.includes("--quiet");
@@ -19,6 +22,7 @@ export async function buildExtension({ withTests = false } = {}) {
   mkdirSync(stage, { recursive: true });
   await buildHost(withTests);
   await buildPrebuiltLibrary();
+  await buildExtensionCli(stage);
   const { buildWebview } = await import("./build-webview.mjs");
   await buildWebview(join(stage, "media"));
   copyResources();
@@ -32,6 +36,7 @@ function buildHost(withTests) {
     entryPoints: {
       extension: "extension/src/extension.ts",
       "core-services": "extension/src/core-services.ts",
+      "opcua-services": "extension/src/devices/opcua-services.ts",
       ...(withTests ? { "in-host-tests": "extension/test/in-host-tests.ts" } : {}),
     },
     absWorkingDir: root,
@@ -54,20 +59,15 @@ function buildHost(withTests) {
   });
 }
 
-/** core's `esbuild` is esbuild-wasm in the extension, shipped beside the host in dist/ (no native binary). */
-const esbuildAsWasm = {
-  name: "esbuild-as-wasm",
-  setup(build) {
-    build.onResolve({ filter: /^esbuild$/ }, () => ({ path: "./esbuild-wasm/lib/main.js", external: true }));
-  },
-};
-
-/** extension.js stays small: core (validator, registry, compiler) is its own file, required on first use. */
+/**
+ * extension.js stays small: core (validator, registry, compiler) and the OPC UA client are files
+ * of their own, required on first use.
+ */
 const coreOnFirstUse = {
   name: "core-on-first-use",
   setup(build) {
-    build.onResolve({ filter: /\/core-services\.ts$/ }, (args) =>
-      args.kind === "dynamic-import" ? { path: "./core-services.js", external: true } : undefined);
+    build.onResolve({ filter: /\/(core|opcua)-services\.ts$/ }, (args) =>
+      args.kind === "dynamic-import" ? { path: `./${args.path.split("/").pop().replace(/\.ts$/, ".js")}`, external: true } : undefined);
   },
 };
 
@@ -103,6 +103,7 @@ function copyResources() {
   writeFileSync(join(stage, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const file of ["package.nls.json", "package.nls.zh-cn.json", ".vscodeignore"]) cpSync(join(root, "extension", file), join(stage, file));
   cpSync(join(root, "extension", "l10n"), join(stage, "l10n"), { recursive: true });
+  cpSync(join(root, "extension", "walkthrough"), join(stage, "walkthrough"), { recursive: true });
   cpSync(join(root, "LICENSE"), join(stage, "LICENSE"));
   cpSync(join(root, "extension", "README.md"), join(stage, "README.md"));
   cpSync(join(root, "schemas"), join(stage, "schemas"), { recursive: true });

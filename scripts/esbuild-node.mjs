@@ -24,3 +24,11 @@ export function buildNodeTool(entryPoints, outdir, logLevel = "warning") {
     logLevel,
   });
 }
+
+/** In the VS Code extension core's `esbuild` is the esbuild-wasm shipped in its dist/ folder (no native binary). */
+export const esbuildAsWasm = {
+  name: "esbuild-as-wasm",
+  setup(build) {
+    build.onResolve({ filter: /^esbuild$/ }, () => ({ path: "./esbuild-wasm/lib/main.js", external: true }));
+  },
+};

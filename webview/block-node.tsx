@@ -3,7 +3,7 @@
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo } from "react";
 import { localText, type BlockNode, type PortRow } from "./state.ts";
-import type { Locale } from "./protocol.ts";
+import type { LiveNodeStats, Locale } from "./protocol.ts";
 import { typeKey } from "./protocol.ts";
 
 function portTooltip(row: PortRow, locale: Locale): string {
@@ -14,7 +14,7 @@ function portTooltip(row: PortRow, locale: Locale): string {
 }
 
 function BlockNodeView({ data, selected }: NodeProps<BlockNode>) {
-  const { node, block, locale, inputs, outputs, problems, severity } = data;
+  const { node, block, locale, inputs, outputs, problems, severity, live } = data;
   const title = localText(node.title ?? block?.title, locale) || node.block;
   const tooltip = problems.map((problem) => `${problem.severity === "error" ? "✖" : problem.severity === "warning" ? "⚠" : "ℹ"} ${localText(problem.message, locale)}`).join("\n");
   const rows = Math.max(inputs.length, outputs.length);
@@ -30,6 +30,7 @@ function BlockNodeView({ data, selected }: NodeProps<BlockNode>) {
         )}
       </div>
       <div className="block-node-id">{node.id}</div>
+      {live && <LiveBadge live={live} locale={locale} />}
       <div className="block-node-ports">
         {Array.from({ length: rows }, (_, i) => (
           <div className="block-node-row" key={i}>
@@ -38,6 +39,21 @@ function BlockNodeView({ data, selected }: NodeProps<BlockNode>) {
           </div>
         ))}
       </div>
+    </div>
+  );
+}
+
+/** Rate, last value and errors of a running block. */
+function LiveBadge({ live, locale }: { live: LiveNodeStats; locale: Locale }) {
+  const rate = `${live.rate < 10 ? live.rate.toFixed(1) : Math.round(live.rate)}/s`;
+  const title = locale === "zh-CN"
+    ? `输入 ${live.in}，输出 ${live.out}，每秒 ${live.rate.toFixed(1)} 条，错误 ${live.errors}${live.last === undefined ? "" : `，最新值 ${live.last}`}`
+    : `in ${live.in}, out ${live.out}, ${live.rate.toFixed(1)} per second, ${live.errors} errors${live.last === undefined ? "" : `, last ${live.last}`}`;
+  return (
+    <div className="block-node-live" title={title} data-testid="live-badge">
+      <span className="live-rate">{rate}</span>
+      {live.last !== undefined && <span className="live-last">{live.last}</span>}
+      {live.errors > 0 && <span className="live-errors">✖ {live.errors}</span>}
     </div>
   );
 }

@@ -14,7 +14,7 @@ import type { AppView, PortRef, WebviewMessage } from "./protocol.ts";
 import type { Session, SessionStore } from "./session.ts";
 import {
   BLOCK_DRAG_TYPE, CLIPBOARD_TYPE, addBlockMessage, checkConnection, copySelection, deleteMessage, flowEdges, flowNodes, keepCanvasState,
-  moveMessage, parseClipboard, pasteMessage, type BlockNode, type Clipboard, type Point, type PortEdge,
+  moveMessage, parseClipboard, pasteMessage, variableDropMessage, type BlockNode, type Clipboard, type Point, type PortEdge,
 } from "./state.ts";
 import { isDark, useTheme } from "./theme.ts";
 
@@ -44,12 +44,12 @@ export function Canvas({ session, app, store, post, readOnly, onSelectionChange 
   const [edges, setEdges] = useState<PortEdge[]>([]);
 
   useEffect(() => {
-    setNodes((previous) => keepCanvasState(flowNodes(app, blocks, locale, placed.positions), previous));
-  }, [app, blocks, locale, placed, session.resync]);
+    setNodes((previous) => keepCanvasState(flowNodes(app, blocks, locale, placed.positions, session.live), previous));
+  }, [app, blocks, locale, placed, session.resync, session.live]);
 
   useEffect(() => {
-    setEdges((previous) => flowEdges(app, new Set(previous.filter((edge) => edge.selected).map((edge) => edge.id))));
-  }, [app]);
+    setEdges((previous) => flowEdges(app, new Set(previous.filter((edge) => edge.selected).map((edge) => edge.id)), session.live));
+  }, [app, session.live]);
 
   // Fit once the automatic positions are on screen, not the pile at the origin before them.
   const layoutShown = placed.ready && nodes.length > 0 && nodes.every((node) => {
@@ -104,18 +104,20 @@ export function Canvas({ session, app, store, post, readOnly, onSelectionChange 
     if (!result.ok) store.notify("warning", result.reason);
   }, [check, store]);
 
+  // A block from the palette, or a variable from VS Code's OPC UA Devices view (whose drag the
+  // host saw start; the browser may or may not pass its text on).
   const onDragOver = useCallback((event: DragEvent) => {
-    if (readOnly || !event.dataTransfer.types.includes(BLOCK_DRAG_TYPE)) return;
+    if (readOnly) return;
     event.preventDefault();
     event.dataTransfer.dropEffect = "copy";
   }, [readOnly]);
   const onDrop = useCallback((event: DragEvent) => {
-    const ref = event.dataTransfer.getData(BLOCK_DRAG_TYPE);
-    const block = blocks.get(ref);
-    if (readOnly || block === undefined) return;
+    if (readOnly) return;
     event.preventDefault();
     const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-    post(addBlockMessage(appRef.current.version, block, [at.x, at.y]));
+    const block = blocks.get(event.dataTransfer.getData(BLOCK_DRAG_TYPE));
+    if (block !== undefined) return post(addBlockMessage(appRef.current.version, block, [at.x, at.y]));
+    post(variableDropMessage(appRef.current.version, [at.x, at.y], droppedOnNode(event.target), droppedText(event.dataTransfer)));
   }, [blocks, flow, post, readOnly]);
 
   const onSelection = useCallback(({ nodes: chosen }: { nodes: BlockNode[] }) => onSelectionChange(chosen.map((node) => node.id)), [onSelectionChange]);
@@ -163,6 +165,15 @@ export function Canvas({ session, app, store, post, readOnly, onSelectionChange 
       </Panel>
     </ReactFlow>
   );
+}
+
+/** The id of the block under the pointer, read from React Flow's node wrapper. */
+function droppedOnNode(target: EventTarget | null): string | undefined {
+  return target instanceof Element ? target.closest(".react-flow__node")?.getAttribute("data-id") ?? undefined : undefined;
+}
+
+function droppedText(transfer: DataTransfer): string | undefined {
+  return transfer.getData("text/uri-list") || transfer.getData("text/plain") || undefined;
 }
 
 function portRefs(c: Connection | PortEdge): { from: PortRef; to: PortRef } | undefined {

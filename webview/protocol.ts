@@ -82,6 +82,27 @@ export interface AppView {
   unreadable?: Text;
 }
 
+/** A running block's figures, from the APP's status reports while it runs on the simulator. */
+export interface LiveNodeStats {
+  in: number;
+  out: number;
+  /** Messages out per second since the previous report. */
+  rate: number;
+  errors: number;
+  /** The last value sent, shortened for display. */
+  last?: string;
+}
+
+/** Where an OPC UA variable from the Devices view was dropped on the canvas. */
+export interface VariableDrop {
+  /** Flow coordinates of the drop. */
+  position: [number, number];
+  /** The block it was dropped on, if any: a block with a signal is then bound to the variable. */
+  node?: string;
+  /** What the drag carried as text (a dengta-opcua: URI from the Devices view), if the browser passed it on. */
+  data?: string;
+}
+
 // --- host → webview ---------------------------------------------------------------------------
 
 export type HostMessage =
@@ -99,7 +120,9 @@ export type HostMessage =
   /** Something the user should hear about, e.g. why a connection was refused. */
   | { type: "notice"; level: "info" | "warning" | "error"; text: Text }
   /** Select and reveal these nodes (from the Problems panel or a command). */
-  | { type: "reveal"; nodes: string[] };
+  | { type: "reveal"; nodes: string[] }
+  /** Figures of a run on the simulator, every half second while it runs; `running: false` clears them. */
+  | { type: "live"; running: boolean; nodes: Record<string, LiveNodeStats> };
 
 // --- webview → host ---------------------------------------------------------------------------
 
@@ -118,7 +141,8 @@ export type WebviewMessage =
   | { type: "connect"; version: number; edge: EdgeView }
   | { type: "moveNodes"; version: number; positions: Record<string, [number, number]> }
   | { type: "setConfig"; version: number; node: string; config: Record<string, unknown> }
-  | { type: "openText"; node?: string };
+  | { type: "openText"; node?: string }
+  | { type: "dropVariable"; version: number; drop: VariableDrop };
 
 /** The key of a port type in `compatible`: "number", "object|string". */
 export function typeKey(type: PortType): string {
@@ -140,6 +164,12 @@ const isText: Check = (v) => isObject(v) && isString(v.en) && isString(v["zh-CN"
 const isNewNode: Check = (v) => isObject(v) && isString(v.block) && isPosition(v.position)
   && (v.config === undefined || isObject(v.config)) && (v.copiedId === undefined || isString(v.copiedId));
 
+const isCount: Check = (v) => typeof v === "number" && Number.isFinite(v) && v >= 0;
+const isLiveStats: Check = (v) => isObject(v) && isCount(v.in) && isCount(v.out) && isCount(v.rate) && isCount(v.errors)
+  && (v.last === undefined || isString(v.last));
+const isVariableDrop: Check = (v) => isObject(v) && isPosition(v.position)
+  && (v.node === undefined || isString(v.node)) && (v.data === undefined || isString(v.data));
+
 /** The fields each webview message must have, and how to check them. */
 const WEBVIEW_FIELDS: Record<WebviewMessage["type"], Record<string, Check>> = {
   ready: {},
@@ -149,6 +179,7 @@ const WEBVIEW_FIELDS: Record<WebviewMessage["type"], Record<string, Check>> = {
   moveNodes: { version: isInteger, positions: (v) => isObject(v) && Object.values(v).every(isPosition) },
   setConfig: { version: isInteger, node: isString, config: isObject },
   openText: {},
+  dropVariable: { version: isInteger, drop: isVariableDrop },
 };
 
 const HOST_FIELDS: Record<HostMessage["type"], Record<string, Check>> = {
@@ -156,6 +187,7 @@ const HOST_FIELDS: Record<HostMessage["type"], Record<string, Check>> = {
   document: { app: (v) => isObject(v) && isInteger(v.version) && Array.isArray(v.nodes) && Array.isArray(v.edges) && Array.isArray(v.problems) },
   notice: { level: (v) => v === "info" || v === "warning" || v === "error", text: isText },
   reveal: { nodes: listOf(isString) },
+  live: { running: (v) => typeof v === "boolean", nodes: (v) => isObject(v) && Object.values(v).every(isLiveStats) },
 };
 
 function parseWith<T>(fields: Record<string, Record<string, Check>>, data: unknown): T | undefined {

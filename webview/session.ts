@@ -1,6 +1,6 @@
 // What the host has told the canvas so far: the catalog (init) and the latest document. The canvas
 // renders from this and never edits it; an edit goes to the host and comes back as a new document.
-import type { AppView, BlockView, HostMessage, Locale, Text } from "./protocol.ts";
+import type { AppView, BlockView, HostMessage, LiveNodeStats, Locale, Text } from "./protocol.ts";
 import { catalogByRef } from "./state.ts";
 
 export interface Notice {
@@ -18,6 +18,8 @@ export interface Session {
   notices: Notice[];
   /** The latest reveal request; `seq` tells a repeat of the same nodes apart. */
   reveal: { nodes: string[]; seq: number } | undefined;
+  /** Figures of the run on the simulator, per node; undefined when the APP is not running. */
+  live: Record<string, LiveNodeStats> | undefined;
   /** Bumped on a host notice of level warning or error: the canvas drops what it showed ahead of the host. */
   resync: number;
 }
@@ -48,6 +50,7 @@ export class SessionStore {
           app: this.state?.app ?? this.pending,
           notices: this.state?.notices ?? [],
           reveal: undefined,
+          live: this.state?.live,
           resync: 0,
         };
         break;
@@ -58,6 +61,9 @@ export class SessionStore {
       case "notice":
         this.notify(message.level, message.text);
         if (this.state !== undefined && message.level !== "info") this.state = { ...this.state, resync: this.state.resync + 1 };
+        break;
+      case "live":
+        if (this.state !== undefined) this.state = { ...this.state, live: message.running ? message.nodes : undefined };
         break;
       case "reveal":
         if (this.state !== undefined) this.state = { ...this.state, reveal: { nodes: message.nodes, seq: (this.state.reveal?.seq ?? 0) + 1 } };

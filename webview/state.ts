@@ -2,7 +2,7 @@
 // and which message a user action becomes. No DOM, no React: every function here is unit-tested.
 import type { Edge, Node } from "@xyflow/react";
 import type {
-  AppView, BlockView, EdgeView, Locale, NewNode, NodeView, PortRef, PortView, ProblemView, Text, WebviewMessage,
+  AppView, LiveNodeStats, BlockView, EdgeView, Locale, NewNode, NodeView, PortRef, PortView, ProblemView, Text, WebviewMessage,
 } from "./protocol.ts";
 import { typeKey } from "./protocol.ts";
 
@@ -23,6 +23,8 @@ export interface BlockNodeData extends Record<string, unknown> {
   outputs: PortRow[];
   problems: ProblemView[];
   severity: Severity | undefined;
+  /** The block's figures while the APP runs on the simulator. */
+  live?: LiveNodeStats;
 }
 
 export type BlockNode = Node<BlockNodeData, "block">;
@@ -105,7 +107,9 @@ export function nodesWithoutPosition(app: AppView): NodeView[] {
 }
 
 /** React Flow's nodes for the document: the document's position, else the automatic one in `placed`. */
-export function flowNodes(app: AppView, catalog: Map<string, BlockView>, locale: Locale, placed: Record<string, Point>): BlockNode[] {
+export function flowNodes(
+  app: AppView, catalog: Map<string, BlockView>, locale: Locale, placed: Record<string, Point>, live?: Record<string, LiveNodeStats>,
+): BlockNode[] {
   const problems = problemsByNode(app.problems);
   return app.nodes.map((node) => {
     const nodeProblems = problems.get(node.id) ?? [];
@@ -123,6 +127,7 @@ export function flowNodes(app: AppView, catalog: Map<string, BlockView>, locale:
         outputs: portRows(block?.outputs, app.edges.filter((e) => e.from.node === node.id).map((e) => e.from.port)),
         problems: nodeProblems,
         severity: worstSeverity(nodeProblems),
+        ...(live?.[node.id] ? { live: live[node.id] } : {}),
       },
     };
   });
@@ -161,8 +166,10 @@ export function edgeId(edge: EdgeView): string {
   return `${edge.from.node}.${edge.from.port}->${edge.to.node}.${edge.to.port}`;
 }
 
-export function flowEdges(app: AppView, selected: ReadonlySet<string>): PortEdge[] {
+/** While the APP runs, an edge is labelled with the last value its source sent. */
+export function flowEdges(app: AppView, selected: ReadonlySet<string>, live?: Record<string, LiveNodeStats>): PortEdge[] {
   return app.edges.map((edge) => ({
+    ...(live?.[edge.from.node]?.last !== undefined ? { label: live[edge.from.node]!.last, className: "edge-live" } : {}),
     id: edgeId(edge),
     source: edge.from.node,
     sourceHandle: edge.from.port,
@@ -352,4 +359,11 @@ export function parseClipboard(text: string): Clipboard | undefined {
   const nodesOk = data.nodes.every((n) => isObject(n) && typeof n.id === "string" && typeof n.block === "string" && isObject(n.config) && isPoint(n.position));
   const edgesOk = data.edges.every((e) => isObject(e) && isRef(e.from) && isRef(e.to));
   return nodesOk && edgesOk && data.nodes.length > 0 ? (data as unknown as Clipboard) : undefined;
+}
+
+// --- devices ----------------------------------------------------------------------------------
+
+export function variableDropMessage(version: number, position: Point, node: string | undefined, data: string | undefined): WebviewMessage {
+  const at: Point = [Math.round(position[0]), Math.round(position[1])];
+  return { type: "dropVariable", version, drop: { position: at, ...(node ? { node } : {}), ...(data ? { data } : {}) } };
 }

@@ -3,7 +3,7 @@
 // canvas becomes a WorkspaceEdit of the fewest lines; the document's change event redraws it.
 import * as vscode from "vscode";
 import type { TextEdit } from "../../core/edit-app.ts";
-import { parseWebviewMessage, type HostMessage, type WebviewMessage } from "../../webview/protocol.ts";
+import { parseWebviewMessage, type HostMessage, type LiveNodeStats, type VariableDrop, type WebviewMessage } from "../../webview/protocol.ts";
 import { uiLocale } from "./locale.ts";
 import { canvasHtml } from "./webview-html.ts";
 
@@ -16,10 +16,17 @@ export interface CanvasSession {
   receive(data: unknown): Promise<void>;
   /** Every message sent to the webview, for the in-host tests (kept only while one listens). */
   onPost: ((message: HostMessage) => void) | undefined;
+  post(message: HostMessage): void;
 }
+
+/** What to do with an OPC UA variable dropped on a canvas (the Devices view's part). */
+export type VariableDropHandler = (document: vscode.TextDocument, drop: VariableDrop) => Promise<void>;
 
 export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
   readonly sessions = new Map<string, CanvasSession>();
+  onVariableDrop: VariableDropHandler | undefined;
+  /** The figures of a running APP, shown again on a canvas opened while it runs. */
+  private live = new Map<string, Record<string, LiveNodeStats>>();
 
   constructor(private readonly media: vscode.Uri, private readonly core: () => Promise<typeof import("./core-services.ts")>) {}
 
@@ -28,14 +35,15 @@ export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
     webview.options = { enableScripts: true, localResourceRoots: [this.media] };
     webview.html = canvasHtml(webview, this.media, uiLocale());
     const key = document.uri.toString();
-    const session: CanvasSession = {
-      document,
-      onPost: undefined,
-      receive: (data) => this.receive(document, data, post),
-    };
     const post = (message: HostMessage) => {
       session.onPost?.(message);
       void webview.postMessage(message);
+    };
+    const session: CanvasSession = {
+      document,
+      onPost: undefined,
+      post,
+      receive: (data) => this.receive(document, data, post),
     };
     this.sessions.set(key, session);
     const changes = vscode.workspace.onDidChangeTextDocument((e) => {
@@ -56,10 +64,22 @@ export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
       const core = await this.core();
       const { blocks, compatible } = core.catalogOf(core.builtinRegistry().registry);
       post({ type: "init", locale: uiLocale(), catalog: blocks, compatible });
-      return this.show(document, post);
+      await this.show(document, post);
+      const live = this.live.get(document.uri.toString());
+      if (live) post({ type: "live", running: true, nodes: live });
+      return;
     }
+    if (message.type === "dropVariable") return this.onVariableDrop?.(document, message.drop);
     // Nothing changed (refused, stale, empty): redraw the canvas as the text is.
     if (!(await this.apply(document, message, post))) await this.show(document, post);
+  }
+
+  /** Shows a run's figures on the APP's canvas, or clears them (`nodes` undefined). */
+  showLive(app: vscode.Uri, nodes: Record<string, LiveNodeStats> | undefined): void {
+    const key = app.toString();
+    if (nodes) this.live.set(key, nodes);
+    else this.live.delete(key);
+    this.sessions.get(key)?.post({ type: "live", running: nodes !== undefined, nodes: nodes ?? {} });
   }
 
   private async show(document: vscode.TextDocument, post: (m: HostMessage) => void): Promise<void> {
@@ -68,7 +88,7 @@ export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
   }
 
   /** Applies a canvas edit; false when the text did not change. */
-  private async apply(document: vscode.TextDocument, message: Exclude<WebviewMessage, { type: "ready" }>, post: (m: HostMessage) => void): Promise<boolean> {
+  private async apply(document: vscode.TextDocument, message: Exclude<WebviewMessage, { type: "ready" | "dropVariable" }>, post: (m: HostMessage) => void): Promise<boolean> {
     if (message.type === "openText") {
       await vscode.commands.executeCommand("vscode.openWith", document.uri, "default", vscode.ViewColumn.Beside);
       return true;

@@ -8,7 +8,7 @@ import type { EdgeView, Text, WebviewMessage } from "../../webview/protocol.ts";
 import { appView } from "./app-view.ts";
 
 export type CanvasEditResult = { edits: TextEdit[] } | { refused: Text };
-type EditMessage = Exclude<WebviewMessage, { type: "ready" } | { type: "openText" }>;
+type EditMessage = Exclude<WebviewMessage, { type: "ready" } | { type: "openText" } | { type: "dropVariable" }>;
 
 export function canvasEdits(text: string, message: EditMessage, registry: BlockRegistry): CanvasEditResult {
   switch (message.type) {

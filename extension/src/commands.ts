@@ -7,11 +7,20 @@ import { coreServices } from "./lazy-core.ts";
 import { isAppDocument, type AppDiagnostics } from "./diagnostics.ts";
 import { inUiLanguage } from "./locale.ts";
 import { provideNodeForEsbuild } from "./node-for-esbuild.ts";
+import type { RunController } from "./run/run-controller.ts";
+import { refuseWhenUntrusted } from "./trust.ts";
 
-export function registerCommands(context: vscode.ExtensionContext, diagnostics: AppDiagnostics, samplesDir: string): void {
+/** The APP the walkthrough opens: small, on the simulator, with a threshold to change. */
+const WALKTHROUGH_SAMPLE = "temperature-watch";
+
+export function registerCommands(context: vscode.ExtensionContext, diagnostics: AppDiagnostics, samplesDir: string, run: RunController): void {
   const add = (id: string, run: (uri?: vscode.Uri) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, run));
   const launchers = join(context.globalStorageUri.fsPath, "bin");
   add("dengta.newApp", () => newApp(samplesDir));
+  add("dengta.walkthrough.openSample", () => newApp(samplesDir, WALKTHROUGH_SAMPLE));
+  add("dengta.run", (uri) => run.start(uri));
+  add("dengta.stop", () => run.stop());
+  add("dengta.showOutput", () => run.showOutput());
   add("dengta.validate", (uri) => validate(diagnostics, uri));
   add("dengta.build", (uri) => {
     provideNodeForEsbuild(launchers);
@@ -22,12 +31,18 @@ export function registerCommands(context: vscode.ExtensionContext, diagnostics: 
 }
 
 /** The APP a command is about: the one clicked, else the active text editor's or canvas's. */
-function targetApp(uri: vscode.Uri | undefined): vscode.Uri | undefined {
+export function targetApp(uri: vscode.Uri | undefined): vscode.Uri | undefined {
   if (uri?.path.endsWith(".iapp.yaml")) return uri;
   const active = vscode.window.activeTextEditor?.document;
   if (active && isAppDocument(active)) return active.uri;
   const tab = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
   if (tab instanceof vscode.TabInputCustom && tab.uri.path.endsWith(".iapp.yaml")) return tab.uri;
+  // From a view or the walkthrough: the APP open in some tab, when there is exactly one.
+  const open = new Set(vscode.window.tabGroups.all.flatMap((group) => group.tabs).flatMap((t) => {
+    const input = t.input;
+    return (input instanceof vscode.TabInputCustom || input instanceof vscode.TabInputText) && input.uri.path.endsWith(".iapp.yaml") ? [input.uri.toString()] : [];
+  }));
+  if (open.size === 1) return vscode.Uri.parse([...open][0]!);
   void vscode.window.showWarningMessage(vscode.l10n.t("Open an APP (*.iapp.yaml) first."));
   return undefined;
 }
@@ -49,19 +64,23 @@ async function validate(diagnostics: AppDiagnostics, uri: vscode.Uri | undefined
   }
 }
 
-async function newApp(samplesDir: string): Promise<void> {
+/** Copies a sample (the one named, else the one picked) into the workspace and opens its canvas. */
+async function newApp(samplesDir: string, sample?: string): Promise<vscode.Uri | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) return void vscode.window.showWarningMessage(vscode.l10n.t("Open a folder first: the new APP is created in it."));
   const samples = readdirSync(samplesDir).filter((name) => existsSync(join(samplesDir, name, `${name}.iapp.yaml`))).sort();
-  const picked = await vscode.window.showQuickPick(samples.map((name) => ({ label: name })), { placeHolder: vscode.l10n.t("Start from which sample?") });
-  if (!picked) return;
-  let target = join(folder.uri.fsPath, picked.label);
-  for (let n = 2; existsSync(target); n++) target = join(folder.uri.fsPath, `${picked.label}-${n}`);
-  cpSync(join(samplesDir, picked.label), target, { recursive: true });
-  await vscode.commands.executeCommand("vscode.openWith", vscode.Uri.file(join(target, `${picked.label}.iapp.yaml`)), CANVAS_VIEW_TYPE);
+  const name = sample ?? (await vscode.window.showQuickPick(samples.map((label) => ({ label })), { placeHolder: vscode.l10n.t("Start from which sample?") }))?.label;
+  if (!name) return undefined;
+  let target = join(folder.uri.fsPath, name);
+  for (let n = 2; existsSync(target); n++) target = join(folder.uri.fsPath, `${name}-${n}`);
+  cpSync(join(samplesDir, name), target, { recursive: true });
+  const app = vscode.Uri.file(join(target, `${name}.iapp.yaml`));
+  await vscode.commands.executeCommand("vscode.openWith", app, CANVAS_VIEW_TYPE);
+  return app;
 }
 
 async function build(uri: vscode.Uri | undefined): Promise<void> {
+  if (refuseWhenUntrusted(vscode.l10n.t("Building a bundle"))) return;
   const app = targetApp(uri);
   if (!app) return;
   const document = await vscode.workspace.openTextDocument(app);
@@ -85,7 +104,7 @@ async function build(uri: vscode.Uri | undefined): Promise<void> {
 }
 
 /** The binding beside the APP: the only one, or the one the user picks; null when cancelled. */
-async function pickBinding(folder: string): Promise<string | undefined | null> {
+export async function pickBinding(folder: string): Promise<string | undefined | null> {
   const found = readdirSync(folder).filter((f) => f.endsWith(".binding.yaml")).sort();
   if (found.length <= 1) return found[0] ? join(folder, found[0]) : undefined;
   const picked = await vscode.window.showQuickPick(found, { placeHolder: vscode.l10n.t("Which site binding?") });

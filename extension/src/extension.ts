@@ -7,10 +7,15 @@ import { CANVAS_VIEW_TYPE, CanvasEditorProvider } from "./canvas-editor.ts";
 import { coreServices } from "./lazy-core.ts";
 import { registerCommands } from "./commands.ts";
 import { AppDiagnostics } from "./diagnostics.ts";
+import { registerDevices } from "./devices/devices-commands.ts";
+import type { DevicesView } from "./devices/devices-view.ts";
+import { RunController } from "./run/run-controller.ts";
 
 /** What the extension gives other extensions and its in-host tests. */
 export interface DengtaApi {
   canvas: CanvasEditorProvider;
+  devices: DevicesView;
+  run: RunController;
 }
 
 export function activate(context: vscode.ExtensionContext): DengtaApi {
@@ -21,9 +26,12 @@ export function activate(context: vscode.ExtensionContext): DengtaApi {
     diagnostics,
     vscode.window.registerCustomEditorProvider(CANVAS_VIEW_TYPE, provider, { webviewOptions: { retainContextWhenHidden: false } }),
   );
-  registerCommands(context, diagnostics, join(home, "samples"));
+  const devices = registerDevices(context, provider);
+  const run = new RunController(context, provider, devices);
+  context.subscriptions.push(run);
+  registerCommands(context, diagnostics, join(home, "samples"), run);
   runInHostTestsIfAsked(home);
-  return { canvas: provider };
+  return { canvas: provider, devices, run };
 }
 
 /**

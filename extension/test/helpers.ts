@@ -1,5 +1,6 @@
 // What the in-host tests share: a fresh copy of a sample to edit, the extension's API, waiting.
 import { cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as vscode from "vscode";
 import type { CanvasSession } from "../src/canvas-editor.ts";
@@ -41,4 +42,40 @@ export async function openCanvas(uri: vscode.Uri): Promise<CanvasSession> {
 export async function closeAll(): Promise<void> {
   await vscode.workspace.saveAll(false);
   await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+}
+
+export interface SimulatorProcess {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The built-in simulator as the extension runs it: its CLI, on the host's own Node, as a child process. */
+export async function startSimulator(): Promise<SimulatorProcess> {
+  const { spawn } = await import("node:child_process");
+  const { createInterface } = await import("node:readline");
+  const extension = vscode.extensions.getExtension<DengtaApi>("dengta.dengta")!;
+  const pki = mkdtempSync(join(tmpdir(), "dengta-sim-pki-"));
+  const child = spawn(process.execPath, [join(extension.extensionPath, "dist", "dengta-cli.mjs"), "sim", "--port", "0", "--json", "--pki", pki], {
+    env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" }, stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => { stderr += chunk.toString(); });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on("line", (line) => {
+      try {
+        const event = JSON.parse(line) as { event?: string; endpointUrl?: string };
+        if (event.event === "started" && event.endpointUrl) resolve(event.endpointUrl);
+      } catch { /* a plain line */ }
+    });
+    child.once("exit", (code) => reject(new Error(`the simulator ended (exit ${code}) before it started: ${stderr}`)));
+  });
+  return {
+    url,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once("exit", () => resolve());
+      child.kill("SIGTERM");
+    }),
+  };
 }

@@ -9,6 +9,8 @@ export async function run(resultsFile = join(tmpdir(), `dengta-in-host-${process
   const results = await runInHost(resultsFile, () => {
     require("./canvas.in-host.ts");
     require("./commands.in-host.ts");
+    require("./devices.in-host.ts");
+    require("./run.in-host.ts");
   });
   if (results.failures.length > 0) throw new Error(`${results.failures.length} in-host test(s) failed: ${results.failures.map((f) => f.title).join("; ")}`);
   return results;

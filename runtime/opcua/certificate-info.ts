@@ -21,7 +21,7 @@ export function describeCertificate(bytes: Buffer): CertificateInfo {
 }
 
 /** A DER chain is several certificates back to back: X509Certificate wants exactly one. */
-function firstCertificate(bytes: Buffer): Buffer {
+export function firstCertificate(bytes: Buffer): Buffer {
   if (bytes.subarray(0, 10).toString("latin1").startsWith("-----")) {
     const match = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/.exec(bytes.toString("latin1"));
     return match ? Buffer.from(match[0]) : bytes;
