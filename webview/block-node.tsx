@@ -45,7 +45,7 @@ function BlockNodeView({ data, selected }: NodeProps<BlockNode>) {
 
 /** Rate, last value and errors of a running block. */
 function LiveBadge({ live, locale }: { live: LiveNodeStats; locale: Locale }) {
-  const rate = `${live.rate < 10 ? live.rate.toFixed(1) : Math.round(live.rate)}/s`;
+  const rate = live.rate >= 10 ? `${Math.round(live.rate)}/s` : live.rate >= 1 ? `${live.rate.toFixed(1)}/s` : `${Math.round(live.rate * 60)}/min`;
   const title = locale === "zh-CN"
     ? `输入 ${live.in}，输出 ${live.out}，每秒 ${live.rate.toFixed(1)} 条，错误 ${live.errors}${live.last === undefined ? "" : `，最新值 ${live.last}`}`
     : `in ${live.in}, out ${live.out}, ${live.rate.toFixed(1)} per second, ${live.errors} errors${live.last === undefined ? "" : `, last ${live.last}`}`;

@@ -16,6 +16,8 @@ import { findNode } from "./node-finder.ts";
 import { RunSession } from "./run-session.ts";
 
 const LAST_VALUE_CHARS = 24;
+/** Rates are messages per second over this much of the recent past: steadier than one report's. */
+const RATE_WINDOW_MS = 5000;
 
 /** What a run takes from the Devices view: the servers the user trusted, and the passwords kept. */
 export interface DevicesForRun {
@@ -28,7 +30,8 @@ interface ActiveRun {
   binding: string;
   bundleDir: string;
   session: RunSession;
-  previous: { at: number; out: Record<string, number> } | undefined;
+  /** Each node's out count at recent reports, oldest first, within RATE_WINDOW_MS. */
+  history: Array<{ at: number; out: Record<string, number> }>;
   /** Set by a save: the next status from the restarted APP completes the walkthrough's step. */
   restarting: boolean;
 }
@@ -73,7 +76,7 @@ export class RunController implements vscode.Disposable {
     this.output.info(vscode.l10n.t("Starting the simulator and {0} on Node {1} ({2})", basename(app.fsPath), node.version, node.command));
     const session = await this.startSession(node, bundleDir, dirname(bundleDir), await this.devices.forRun(join(dirname(bundleDir), "data")));
     if (!session) return;
-    this.active = { app, binding, bundleDir, session, previous: undefined, restarting: false };
+    this.active = { app, binding, bundleDir, session, history: [], restarting: false };
     this.listen(this.active);
     await vscode.commands.executeCommand("setContext", "dengta.running", true);
     this.showStatus(vscode.l10n.t("starting"));
@@ -159,8 +162,9 @@ export class RunController implements vscode.Disposable {
   private onStatus(run: ActiveRun, record: StatusRecord): void {
     if (this.active !== run) return;
     const now = Date.now();
-    const perSecond = rates(record, run.previous, now);
-    run.previous = { at: now, out: Object.fromEntries(Object.entries(record.stats).map(([id, s]) => [id, s.out])) };
+    run.history = run.history.filter((h) => now - h.at <= RATE_WINDOW_MS);
+    const perSecond = rates(record, run.history[0], now);
+    run.history.push({ at: now, out: Object.fromEntries(Object.entries(record.stats).map(([id, s]) => [id, s.out])) });
     const nodes: Record<string, LiveNodeStats> = {};
     for (const [id, s] of Object.entries(record.stats)) {
       nodes[id] = { in: s.in, out: s.out, rate: perSecond[id] ?? 0, errors: s.errors + s.dropped, ...(s.last === undefined ? {} : { last: shorten(s.last, LAST_VALUE_CHARS) }) };
@@ -181,7 +185,7 @@ export class RunController implements vscode.Disposable {
     const bundleDir = await this.build(run.app, run.binding);
     if (!bundleDir || this.active !== run) return;
     this.output.info(vscode.l10n.t("{0} changed: restarting the APP on the running simulator", basename(run.app.fsPath)));
-    run.previous = undefined;
+    run.history = [];
     await run.session.restartApp(bundleDir);
     run.restarting = true;
   }
