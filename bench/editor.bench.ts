@@ -222,6 +222,11 @@ const handler = {
     if (!(key in target)) target[key] = stub();
     return target[key];
   },
+  // Assignments stick, even to a function's read-only name (a status bar item's name, say).
+  set(target, key, value) {
+    Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: true });
+    return true;
+  },
   apply: () => stub(),
   construct: () => stub(),
 };

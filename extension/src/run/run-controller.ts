@@ -13,7 +13,7 @@ import { inUiLanguage, uiLocale } from "../locale.ts";
 import { provideNodeForEsbuild } from "../node-for-esbuild.ts";
 import { refuseWhenUntrusted } from "../trust.ts";
 import { findNode } from "./node-finder.ts";
-import { RunSession } from "./run-session.ts";
+import type { RunSession } from "./run-session.ts";
 
 const LAST_VALUE_CHARS = 24;
 /** Rates are messages per second over this much of the recent past: steadier than one report's. */
@@ -130,6 +130,8 @@ export class RunController implements vscode.Disposable {
 
   private async startSession(node: { command: string; env: Record<string, string> }, bundleDir: string, work: string, appEnv: Record<string, string>): Promise<RunSession | undefined> {
     try {
+      // Loaded when first run: its child processes, HTTP polling and line readers cost activation time.
+      const { RunSession } = await import("./run-session.ts");
       return await RunSession.start({
         node, bundleDir, appEnv,
         cliScript: join(this.context.extensionUri.fsPath, "dist", "dengta-cli.mjs"),
