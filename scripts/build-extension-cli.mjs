@@ -28,6 +28,8 @@ export async function buildExtensionCli(stageDir) {
     define: { "process.env.NODE_ENV": '"production"' },
     // CommonJS dependencies bundled into ESM still call require() for Node's own modules.
     banner: { js: 'import { createRequire as __dengtaRequire } from "node:module"; const require = __dengtaRequire(import.meta.url);' },
+    // sharp is native: the simulator's camera falls back to pngjs without it.
+    external: ["sharp"],
     plugins: [esbuildAsWasm],
     logLevel: "warning",
   });
