@@ -14,6 +14,16 @@ describe("protocol", () => {
     expect(parseHostMessage({ type: "notice", level: "error", text: { en: "a" } })).toBeUndefined();
   });
 
+  it("checks a run's figures and a variable's drop", () => {
+    expect(parseHostMessage({ type: "live", running: true, nodes: { a: { in: 1, out: 2, rate: 0.5, errors: 0, last: "true" } } })).toBeDefined();
+    expect(parseHostMessage({ type: "live", running: false, nodes: {} })).toBeDefined();
+    expect(parseHostMessage({ type: "live", running: true, nodes: { a: { in: -1, out: 2, rate: 0, errors: 0 } } })).toBeUndefined();
+    expect(parseHostMessage({ type: "live", running: true, nodes: { a: { in: 1, out: 2, rate: 0, errors: 0, last: 3 } } })).toBeUndefined();
+    expect(parseWebviewMessage({ type: "dropVariable", version: 2, drop: { position: [1, 2], node: "a", data: "x" } })).toBeDefined();
+    expect(parseWebviewMessage({ type: "dropVariable", version: 2, drop: { position: [1, 2], node: 5 } })).toBeUndefined();
+    expect(parseWebviewMessage({ type: "dropVariable", version: 2, drop: { node: "a" } })).toBeUndefined();
+  });
+
   it("keys a port type the same whatever the order of its types", () => {
     expect(typeKey(["string", "object"])).toBe(typeKey(["object", "string"]));
     expect(typeKey("number")).toBe("number");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AppView, BlockView } from "./protocol.ts";
 import {
-  catalogByRef, checkConnection, configErrors, copySelection, deleteMessage, flowEdges, flowNodes, keepCanvasState,
+  catalogByRef, checkConnection, configErrors, copySelection, deleteMessage, flowEdges, flowNodes, keepCanvasState, variableDropMessage,
   localizeSchema, moveMessage, paletteGroups, parseClipboard, pasteMessage, problemsByNode, upstreamFields, withoutUndefined, worstSeverity,
 } from "./state.ts";
 import { configUiSchema } from "./config-ui.ts";
@@ -84,6 +84,18 @@ describe("nodes and edges from the document", () => {
     const edges = flowEdges(app, new Set(["src.out->calc.in"]));
     expect(edges[0]).toMatchObject({ id: "src.out->calc.in", source: "src", sourceHandle: "out", target: "calc", targetHandle: "in", selected: true });
     expect(edges[1]!.selected).toBe(false);
+  });
+
+  it("shows a running APP's figures on its blocks and each edge's last value, and none when it stops", () => {
+    const live = { src: { in: 0, out: 12, rate: 2.5, errors: 0, last: "45.19" }, calc: { in: 12, out: 11, rate: 2, errors: 1 } };
+    const nodes = flowNodes(app, blocks, "en", {}, live);
+    expect(nodes[0]!.data.live).toEqual(live.src);
+    expect(nodes[2]!.data.live).toBeUndefined();
+    const edges = flowEdges(app, new Set(), live);
+    expect(edges.find((e) => e.source === "src")).toMatchObject({ label: "45.19", className: "edge-live" });
+    expect(edges.find((e) => e.source === "calc")?.label).toBeUndefined(); // no value sent yet
+    expect(flowEdges(app, new Set()).some((e) => e.label !== undefined)).toBe(false);
+    expect(flowNodes(app, blocks, "en", {}).some((n) => n.data.live !== undefined)).toBe(false);
   });
 
   it("keeps selection, size and a drag in progress across a new document", () => {
@@ -182,6 +194,13 @@ describe("messages", () => {
       edges: [app.edges[0]],
     });
     expect(copySelection(app, new Set(), {})).toBeUndefined();
+  });
+
+  it("turns a drop from the Devices view into a message with the block under it and the text it carried", () => {
+    expect(variableDropMessage(7, [10.4, 20.6], "src", "dengta-opcua://plc/?node=i%3D1&name=T")).toEqual({
+      type: "dropVariable", version: 7, drop: { position: [10, 21], node: "src", data: "dengta-opcua://plc/?node=i%3D1&name=T" },
+    });
+    expect(variableDropMessage(7, [0, 0], undefined, undefined)).toEqual({ type: "dropVariable", version: 7, drop: { position: [0, 0] } });
   });
 
   it("reads a clipboard back only when well formed", () => {

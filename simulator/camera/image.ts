@@ -25,7 +25,7 @@ export class Camera {
   }
 }
 
-type Sharp = typeof import("sharp");
+type Sharp = typeof import("sharp").default;
 let sharpLoaded: Promise<Sharp | undefined> | undefined;
 
 /**

@@ -51,10 +51,11 @@ export function registerDevices(context: vscode.ExtensionContext, canvas: Canvas
   return view;
 }
 
+/** What the drop carried; else, when it carried nothing, the variable whose drag the host saw start (used once). */
 function droppedVariable(drop: VariableDrop, view: DevicesView): VariableRef | undefined {
-  const carried = drop.data === undefined ? undefined : parseVariableUri(drop.data);
-  if (carried) return carried;
+  if (drop.data !== undefined) return parseVariableUri(drop.data);
   const last = view.lastDragged;
+  view.lastDragged = undefined;
   return last && Date.now() - last.at < DRAG_FRESH_MS ? last.ref : undefined;
 }
 
