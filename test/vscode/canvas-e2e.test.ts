@@ -12,6 +12,7 @@ import { root } from "../support/cli.ts";
 import { codeServer, packageVsix, startVsCode, type VsCode, type VsCodeOptions } from "../support/code-server.ts";
 import { chineseLanguagePack, prepareLocale } from "./e2e/language-pack.ts";
 import { Canvas, activeTabDirty, canvasFrame, quickOpen, until, untilFileIs, type Shown } from "./e2e/canvas-driver.ts";
+import { answer, runCommand, walkthroughStep } from "./e2e/workbench-driver.ts";
 
 const APP_FILE = "oven-watch.iapp.yaml";
 const ORIGINAL_NODES = ["alarms", "limit", "oven", "readings", "tick"];
@@ -277,8 +278,15 @@ describe("the canvas in VS Code, driven with mouse and keyboard", () => {
       await canvas.node("limit").locator(".block-node-title").click();
       await frame.locator(".inspector .panel-title", { hasText: "阈值判断" }).waitFor();
       await vscode.screenshot("canvas");
+      // The walkthrough is Chinese first: its title and steps in the Chinese UI.
+      await runCommand(vscode.page, "Welcome: Open Walkthrough...");
+      await answer(vscode.page, "十分钟", "十分钟完成第一个工业APP");
+      for (const step of ["openSample", "run", "watch", "threshold", "build"]) await walkthroughStep(vscode.page, step).waitFor();
+      expect(await walkthroughStep(vscode.page, "openSample").locator(".step-title").textContent()).toBe("打开示例");
+      expect(await walkthroughStep(vscode.page, "threshold").locator(".step-title").textContent()).toBe("修改阈值");
+      await vscode.screenshot("walkthrough");
     });
-  }, 60_000);
+  }, 90_000);
 });
 
 function same(a: readonly string[], b: readonly string[]): boolean {
