@@ -1,27 +1,11 @@
 import { defineBlock } from "../../runtime/block.ts";
-import { MessageExpression, limitsOf } from "../lib/jsonata.ts";
+import { evaluateFor, expressionBlock, type ExpressionConfig, type ExpressionState } from "../lib/jsonata.ts";
 
-interface Config {
-  expression: string;
-  timeoutMs?: number;
-  memoryLimitMb?: number;
-}
-
-interface State {
-  expression: MessageExpression | undefined;
-}
-
-export default defineBlock<Config, State>({
-  createState: () => ({ expression: undefined }),
-
-  start(ctx) {
-    ctx.state.expression = new MessageExpression(ctx.config.expression, ctx.clock, limitsOf(ctx.config));
-  },
+export default defineBlock<ExpressionConfig, ExpressionState>({
+  ...expressionBlock,
 
   onMessage(_port, msg, ctx) {
-    const expression = ctx.state.expression;
-    if (expression === undefined) throw new Error("filter block received a message before start");
-    return expression.evaluate(msg).then((result) => {
+    return evaluateFor(ctx, msg).then((result) => {
       // undefined: the expression found nothing (e.g. a missing field), which is not a match.
       if (result !== true && result !== false && result !== undefined) {
         throw new Error(`the filter expression must give true or false, not ${describe(result)}`);

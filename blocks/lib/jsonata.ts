@@ -1,7 +1,7 @@
 // What every JSONata block needs: readable errors, compiling once, and model time for $now/$millis.
 // blocks/lib holds code blocks share; it is not a block (no block.json).
 import jsonata from "jsonata";
-import { BlockError, type Clock, type Message } from "../../runtime/block.ts";
+import { BlockError, type BlockContext, type Clock, type Message } from "../../runtime/block.ts";
 
 /** JSONata throws plain objects ({ code, position, message, token }); this makes them readable. */
 export function jsonataErrorText(error: unknown): string {
@@ -144,4 +144,30 @@ export class MessageExpression {
       },
     );
   }
+}
+
+/** The config of a block that evaluates one expression per message (map, filter). */
+export interface ExpressionConfig {
+  expression: string;
+  timeoutMs?: number;
+  memoryLimitMb?: number;
+}
+
+export interface ExpressionState {
+  expression: MessageExpression | undefined;
+}
+
+/** createState and start of such a block: the expression compiled once, with its limits. */
+export const expressionBlock = {
+  createState: (): ExpressionState => ({ expression: undefined }),
+  start(ctx: BlockContext<ExpressionConfig, ExpressionState>): void {
+    ctx.state.expression = new MessageExpression(ctx.config.expression, ctx.clock, limitsOf(ctx.config));
+  },
+};
+
+/** The expression's result for a message. */
+export function evaluateFor(ctx: BlockContext<ExpressionConfig, ExpressionState>, msg: Message): Promise<unknown> {
+  const expression = ctx.state.expression;
+  if (expression === undefined) throw new Error(`${ctx.nodeId} received a message before start`);
+  return expression.evaluate(msg);
 }
