@@ -3,6 +3,7 @@
 // canvas becomes a WorkspaceEdit of the fewest lines; the document's change event redraws it.
 import * as vscode from "vscode";
 import type { TextEdit } from "../../core/edit-app.ts";
+import type { AppReadings } from "./app-readings.ts";
 import { parseWebviewMessage, type HostMessage, type LiveNodeStats, type VariableDrop, type WebviewMessage } from "../../webview/protocol.ts";
 import { uiLocale } from "./locale.ts";
 import { canvasHtml } from "./webview-html.ts";
@@ -25,10 +26,15 @@ export type VariableDropHandler = (document: vscode.TextDocument, drop: Variable
 export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
   readonly sessions = new Map<string, CanvasSession>();
   onVariableDrop: VariableDropHandler | undefined;
+  private catalogOnce: Promise<ReturnType<typeof import("./core-services.ts")["catalogOf"]>> | undefined;
   /** The figures of a running APP, shown again on a canvas opened while it runs. */
   private live = new Map<string, Record<string, LiveNodeStats>>();
 
-  constructor(private readonly media: vscode.Uri, private readonly core: () => Promise<typeof import("./core-services.ts")>) {}
+  constructor(
+    private readonly media: vscode.Uri,
+    private readonly core: () => Promise<typeof import("./core-services.ts")>,
+    private readonly readings: AppReadings,
+  ) {}
 
   resolveCustomTextEditor(document: vscode.TextDocument, panel: vscode.WebviewPanel): void {
     const webview = panel.webview;
@@ -61,8 +67,7 @@ export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
     const message = parseWebviewMessage(data);
     if (message === undefined) return;
     if (message.type === "ready") {
-      const core = await this.core();
-      const { blocks, compatible } = core.catalogOf(core.builtinRegistry().registry);
+      const { blocks, compatible } = await this.catalog();
       post({ type: "init", locale: uiLocale(), catalog: blocks, compatible });
       await this.show(document, post);
       const live = this.live.get(document.uri.toString());
@@ -74,6 +79,12 @@ export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
     if (!(await this.apply(document, message, post))) await this.show(document, post);
   }
 
+  /** The palette and the connection table: the same for every canvas, computed once. */
+  private catalog(): Promise<ReturnType<typeof import("./core-services.ts")["catalogOf"]>> {
+    this.catalogOnce ??= this.core().then((core) => core.catalogOf(core.builtinRegistry().registry));
+    return this.catalogOnce;
+  }
+
   /** Shows a run's figures on the APP's canvas, or clears them (`nodes` undefined). */
   showLive(app: vscode.Uri, nodes: Record<string, LiveNodeStats> | undefined): void {
     const key = app.toString();
@@ -83,8 +94,7 @@ export class CanvasEditorProvider implements vscode.CustomTextEditorProvider {
   }
 
   private async show(document: vscode.TextDocument, post: (m: HostMessage) => void): Promise<void> {
-    const { appView } = await this.core();
-    post({ type: "document", app: appView(document.uri.fsPath, document.getText(), document.version).view });
+    post({ type: "document", app: (await this.readings.read(document)).view });
   }
 
   /** Applies a canvas edit; false when the text did not change. */

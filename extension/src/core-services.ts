@@ -5,7 +5,6 @@ export { catalogOf } from "./catalog.ts";
 export { buildBundle } from "../../core/bundle/build.ts";
 export { hasErrors } from "../../core/diagnostics.ts";
 export { builtinRegistry } from "../../core/registry.ts";
-export { validateApp } from "../../core/validate.ts";
 export { appSignals } from "./devices/app-signals.ts";
 export { bindSignalEdit, endpointNameFor, newBindingText, setEndpointEdit } from "../../core/edit-binding.ts";
 export { addNodesEdit, applyEdits, declareSignalEdit, uniqueNodeId, uniqueSignalName } from "../../core/edit-app.ts";

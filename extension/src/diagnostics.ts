@@ -1,7 +1,7 @@
 // Core's problems in the Problems panel, kept in step with every APP document as it is typed.
 import * as vscode from "vscode";
 import type { Diagnostic } from "../../core/diagnostics.ts";
-import { coreServices } from "./lazy-core.ts";
+import type { AppReadings } from "./app-readings.ts";
 import { inUiLanguage } from "./locale.ts";
 
 const SETTLE_MS = 200;
@@ -12,12 +12,15 @@ export class AppDiagnostics implements vscode.Disposable {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly subscriptions: vscode.Disposable[];
 
-  constructor() {
+  constructor(private readonly readings: AppReadings) {
     this.subscriptions = [
       // Scheduled like an edit: an APP opening in the canvas is served first, its problems a moment later.
       vscode.workspace.onDidOpenTextDocument((d) => this.schedule(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.schedule(e.document)),
-      vscode.workspace.onDidCloseTextDocument((d) => this.collection.delete(d.uri)),
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        this.collection.delete(d.uri);
+        readings.forget(d);
+      }),
     ];
     for (const document of vscode.workspace.textDocuments) void this.check(document);
   }
@@ -25,8 +28,7 @@ export class AppDiagnostics implements vscode.Disposable {
   /** Checks now; returns core's diagnostics (none for a document that is not an APP). */
   async check(document: vscode.TextDocument): Promise<Diagnostic[]> {
     if (!isAppDocument(document)) return [];
-    const { validateApp } = await coreServices();
-    const { diagnostics } = validateApp({ file: document.uri.fsPath, text: document.getText() });
+    const { diagnostics } = await this.readings.read(document);
     this.collection.set(document.uri, diagnostics.map(toVsCode));
     return diagnostics;
   }

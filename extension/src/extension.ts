@@ -3,6 +3,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import * as vscode from "vscode";
+import { AppReadings } from "./app-readings.ts";
 import { CANVAS_VIEW_TYPE, CanvasEditorProvider } from "./canvas-editor.ts";
 import { coreServices } from "./lazy-core.ts";
 import { registerCommands } from "./commands.ts";
@@ -20,8 +21,9 @@ export interface DengtaApi {
 
 export function activate(context: vscode.ExtensionContext): DengtaApi {
   const home = context.extensionUri.fsPath;
-  const diagnostics = new AppDiagnostics();
-  const provider = new CanvasEditorProvider(vscode.Uri.joinPath(context.extensionUri, "media"), coreServices);
+  const readings = new AppReadings();
+  const diagnostics = new AppDiagnostics(readings);
+  const provider = new CanvasEditorProvider(vscode.Uri.joinPath(context.extensionUri, "media"), coreServices, readings);
   context.subscriptions.push(
     diagnostics,
     vscode.window.registerCustomEditorProvider(CANVAS_VIEW_TYPE, provider, { webviewOptions: { retainContextWhenHidden: false } }),
