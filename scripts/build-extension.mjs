@@ -93,7 +93,8 @@ function buildPrebuiltLibrary() {
     charset: "utf8",
     legalComments: "eof",
     define: { "process.env.NODE_ENV": '"production"' },
-    external: ["proper-lockfile"],
+    // Native packages stay outside, as in a bundle's main.js (core/bundle/native.ts NATIVE_PACKAGES).
+    external: ["proper-lockfile", "sharp", "onnxruntime-node"],
     logLevel: "warning",
   });
 }

@@ -9,6 +9,7 @@ import { UserError } from "../user-error.ts";
 import { validateApp, type AppInput } from "../validate.ts";
 import { deployFiles } from "./deploy.ts";
 import { compileMain } from "./entry.ts";
+import { nativeFiles } from "./native.ts";
 import { nodeBinaryFor } from "./node-binary.ts";
 import { signManifest, type SigningKey } from "./signing.ts";
 import { writeTarball } from "./tarball.ts";
@@ -41,7 +42,9 @@ export async function buildBundle(options: BuildOptions): Promise<BuildResult> {
   const add = (name: string, content: Uint8Array | string, mode: "644" | "755" = "644") =>
     files.set(name, { bytes: typeof content === "string" ? Buffer.from(content) : content, mode });
 
-  add("main.js", await compileMain(app.nodes.map((n) => n.block)));
+  const compiled = await compileMain(app.nodes.map((n) => n.block));
+  add("main.js", compiled.main);
+  for (const [name, file] of await nativeFiles(compiled.native, options.target)) add(name, file.bytes, file.mode);
   add("package.json", json({ name: `dengta-${app.document.app.id}`, version: app.document.app.version, private: true, type: "commonjs", main: "main.js", engines: { node: REQUIRED_NODE } }));
   add("app.json", json(bundleApp(app)));
   add("binding.json", json(app.binding ?? null));

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { RegisteredBlock } from "../registry.ts";
 import { dengtaHome } from "../project-paths.ts";
+import { NATIVE_PACKAGES } from "./native.ts";
 
 /**
  * A module of the runtime or a block, as a path relative to the home folder. The VS Code extension
@@ -19,7 +20,7 @@ function modulePath(home: string, path: string): string {
  * Compiles the runtime and exactly the blocks an APP uses into one CommonJS file. Paths are
  * relative to the Dengta home folder, so the output does not depend on where it is built.
  */
-export async function compileMain(blocks: readonly RegisteredBlock[]): Promise<Uint8Array> {
+export async function compileMain(blocks: readonly RegisteredBlock[]): Promise<{ main: Uint8Array; native: string[] }> {
   const home = dengtaHome();
   const used = [...new Map(blocks.map((b) => [b.key, b])).values()].sort((a, b) => a.key.localeCompare(b.key));
   const imports = used.map((b, i) => `import block${i} from ${JSON.stringify(modulePath(home, relative(home, b.runtimePath)))};`);
@@ -40,7 +41,7 @@ export async function compileMain(blocks: readonly RegisteredBlock[]): Promise<U
   const scratch = mkdtempSync(join(tmpdir(), "dengta-compile-"));
   const outfile = join(scratch, "main.js");
   try {
-    await build({
+    const result = await build({
       stdin: { contents: source, resolveDir: home, sourcefile: "bundle-entry.ts", loader: "ts" },
       absWorkingDir: home,
       bundle: true,
@@ -53,10 +54,13 @@ export async function compileMain(blocks: readonly RegisteredBlock[]): Promise<U
       outfile,
       logLevel: "silent",
       define: { "process.env.NODE_ENV": '"production"' },
+      metafile: true,
       // Optional providers that packages import only when configured to; they are not installed.
-      external: ["proper-lockfile"],
+      // Native packages go into node_modules/ beside main.js instead (native.ts).
+      external: ["proper-lockfile", ...Object.keys(NATIVE_PACKAGES)],
     });
-    return readFileSync(outfile);
+    const imported = Object.values(result.metafile!.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+    return { main: readFileSync(outfile), native: Object.keys(NATIVE_PACKAGES).filter((name) => imported.includes(name)) };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
