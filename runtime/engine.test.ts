@@ -52,6 +52,21 @@ describe("engine", () => {
     expect(run.captured.get("slow.out")!.map((m) => m.value)).toEqual(values);
   });
 
+  it("goes on through its queue when a block answers some messages at once and others later", async () => {
+    // The first message is asynchronous, so the rest queue; those are handled synchronously.
+    const block = defineBlock({
+      onMessage(_port, msg, ctx) {
+        if (msg.value === 0) return Promise.resolve().then(() => ctx.emit("out", msg.value));
+        ctx.emit("out", msg.value);
+        return undefined;
+      },
+    });
+    const run = await runInHarness({ nodes: { mixed: { block, outputs: ["out"] } }, inject: ["mixed.in"], capture: ["mixed.out"] });
+    for (const v of [0, 1, 2, 3]) run.send("mixed.in", v);
+    await run.runUntil();
+    expect(run.captured.get("mixed.out")!.map((m) => m.value)).toEqual([0, 1, 2, 3]);
+  });
+
   it("isolates a throwing block: logged, counted, routed to its error port, others keep running", async () => {
     const fragile = defineBlock({
       onMessage(_port, msg, ctx) {

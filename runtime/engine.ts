@@ -293,16 +293,21 @@ export class Engine {
     }
   }
 
-  /** Starts the node's next queued message, unless a full "block" queue downstream holds it back. */
+  /**
+   * Starts the node's queued messages until one is in flight (asynchronous) or the queue is empty,
+   * unless a full "block" queue downstream holds them back. A message handled synchronously does
+   * not end the turn: the next one starts at once.
+   */
   private takeNext(runner: Runner): void {
-    if (runner.busy || runner.queue.length === 0) return;
-    const full = this.fullBlockingTarget(runner);
-    if (full !== undefined) {
-      full.waiting.add(runner);
-      return;
+    while (!runner.busy && runner.queue.length > 0) {
+      const full = this.fullBlockingTarget(runner);
+      if (full !== undefined) {
+        full.waiting.add(runner);
+        return;
+      }
+      const next = runner.queue.shift()!;
+      this.invoke(runner, next.port, next.msg);
     }
-    const next = runner.queue.shift()!;
-    this.invoke(runner, next.port, next.msg);
   }
 
   private fullBlockingTarget(runner: Runner): Runner | undefined {
