@@ -3,16 +3,19 @@
 import type { Locator, Page } from "playwright-core";
 import { until } from "./canvas-driver.ts";
 
-/** F1, the command's title, Enter. */
+/**
+ * F1, the command's title, Enter. Opening and typing are tried again together: a view that takes
+ * the focus just then (a bundle revealed in the Explorer) closes the palette under the keyboard.
+ */
 export async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator(".quick-input-widget input.input");
-  await until("the command palette", async () => {
-    if (await input.isVisible()) return true;
-    await page.keyboard.press("F1");
-    await input.waitFor({ state: "visible", timeout: 2_000 }).catch(() => undefined);
-    return (await input.isVisible()) ? true : undefined;
+  await until(`the command palette with "${title}" typed`, async () => {
+    if (!(await input.isVisible())) {
+      await page.keyboard.press("F1");
+      await input.waitFor({ state: "visible", timeout: 2_000 }).catch(() => undefined);
+    }
+    return (await input.fill(`>${title}`, { timeout: 2_000 }).then(() => true, () => false)) ? true : undefined;
   });
-  await input.fill(`>${title}`);
   await page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor({ timeout: 15_000 });
   await page.keyboard.press("Enter");
 }
