@@ -14,7 +14,7 @@ import { libraryBlock } from "../../test/library-block.ts";
 import subscribe from "../opcua-subscribe/runtime.ts";
 import { FolderCamera } from "../lib/vision/folder-camera.ts";
 import type { ImageValue } from "../lib/vision/image.ts";
-import { runVision } from "../lib/vision/test-run.ts";
+import { runWithSite } from "../../test/support/engine-with-site.ts";
 import capture from "./runtime.ts";
 
 const camera = new Camera(2);
@@ -22,7 +22,7 @@ const picture = (serial: string) => camera.picture({ serial, time: 0, defect: "n
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function folderRun(folder: string, config: Record<string, unknown> = {}) {
-  return runVision({
+  return runWithSite({
     nodes: { cam: { block: capture, config: { camera: "main", pollMs: 200, settleMs: 30, ...config }, outputs: ["image", "missed"] } },
     inject: ["cam.trigger"],
     capture: ["cam.image", "cam.missed"],
@@ -98,7 +98,7 @@ describe("dengta.vision.capture, folder", () => {
   });
 
   it("stops with a worded error when the binding has no such camera", async () => {
-    await expect(runVision({ nodes: { cam: { block: capture, config: { camera: "side" }, outputs: ["image", "missed"] } }, cameras: { main: { kind: "folder", path: "/tmp" } } }))
+    await expect(runWithSite({ nodes: { cam: { block: capture, config: { camera: "side" }, outputs: ["image", "missed"] } }, cameras: { main: { kind: "folder", path: "/tmp" } } }))
       .rejects.toThrow(/no camera 'side' \(it has: main\)/);
   });
 });
@@ -131,7 +131,7 @@ describe("dengta.vision.capture, http", () => {
   });
 
   async function httpRun(path: string, timeoutMs = 3000) {
-    const run = await runVision({
+    const run = await runWithSite({
       nodes: { cam: { block: capture, config: { camera: "snap", timeoutMs }, outputs: ["image", "missed"] } },
       inject: ["cam.trigger"],
       capture: ["cam.image", "cam.missed"],
@@ -170,7 +170,7 @@ describe("dengta.vision.capture, http", () => {
     await new Promise<void>((resolve) => spare.listen(0, "127.0.0.1", resolve));
     const closedPort = (spare.address() as AddressInfo).port;
     await new Promise((resolve) => spare.close(resolve));
-    const closed = await runVision({
+    const closed = await runWithSite({
       nodes: { cam: { block: capture, config: { camera: "snap", timeoutMs: 500 }, outputs: ["image", "missed"] } },
       inject: ["cam.trigger"], capture: ["cam.missed"], cameras: { snap: { kind: "http", url: `http://127.0.0.1:${closedPort}/x.png` } },
     });
@@ -197,7 +197,7 @@ describe("dengta.vision.capture, simulator", () => {
   it("matches each part's picture by serial (PartSerial trigger) and by time (PartPresent trigger)", async () => {
     const nonEmpty = defineBlock({ onMessage(_port, msg, ctx) { if (msg.value !== "") ctx.emit("out", msg.value, { ts: msg.ts }); } });
     const ns = "nsu=urn:dengta:simulator;";
-    const run = await runVision({
+    const run = await runWithSite({
       nodes: {
         serials: { block: subscribe, config: { signal: "partSerial" }, outputs: ["out"] },
         present: { block: subscribe, config: { signal: "partPresent", edge: "rising" }, outputs: ["out"] },
@@ -210,8 +210,8 @@ describe("dengta.vision.capture, simulator", () => {
       capture: ["bySerial.image", "bySerial.missed", "byTime.image", "byTime.missed", "serialOnly.out"],
       endpoints: { sim: { url: sim.endpointUrl, publishingMs: 10 } },
       signals: {
-        partSerial: { endpoint: "sim", nodeId: `${ns}s=Station.PartSerial`, samplingMs: 0, queueSize: 20 },
-        partPresent: { endpoint: "sim", nodeId: `${ns}s=Station.PartPresent`, samplingMs: 0, queueSize: 20 },
+        partSerial: { binding: { endpoint: "sim", nodeId: `${ns}s=Station.PartSerial`, samplingMs: 0, queueSize: 20 } },
+        partPresent: { binding: { endpoint: "sim", nodeId: `${ns}s=Station.PartPresent`, samplingMs: 0, queueSize: 20 } },
       },
       cameras: { station: { kind: "simulator", endpoint: "sim" } },
     });

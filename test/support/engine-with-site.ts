@@ -1,4 +1,4 @@
-// Runs blocks in the real engine on wall time with a site (endpoints, secrets) and signals, for
+// Runs blocks in the real engine on wall time with a site (endpoints, cameras, secrets) and signals, for
 // I/O blocks that talk to real servers. test/harness.ts stays the virtual-time harness.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,8 +38,11 @@ export async function runWithSite(options: {
   nodes: Record<string, SiteNode>;
   capture?: string[];
   inject?: string[];
+  /** Edges between the nodes, as an APP writes them: "a.out -> b.in". */
+  edges?: string[];
   signals?: Record<string, { type?: string; direction?: ResolvedSignal["direction"]; binding: Record<string, unknown> }>;
   endpoints?: Record<string, Record<string, unknown>>;
+  cameras?: Record<string, Record<string, unknown>>;
   secrets?: Record<string, string>;
   dataDir?: string;
 }): Promise<SiteRun> {
@@ -48,7 +51,10 @@ export async function runWithSite(options: {
   const logs: LogLine[] = [];
   const blocks: Record<string, AnyBlockDefinition> = {};
   const nodes: PlannedNode[] = [];
-  const edges: PlannedEdge[] = [];
+  const edges: PlannedEdge[] = (options.edges ?? []).map((text) => {
+    const [from, to] = text.split("->").map((part) => part.trim()) as [string, string];
+    return { from: end(from), to: end(to) };
+  });
   const inject = (options.inject ?? []).map((target, index) => ({ target, port: `p${index}` }));
 
   blocks["test.inject@1"] = defineBlock({});
@@ -77,7 +83,7 @@ export async function runWithSite(options: {
     dataDir,
     log: (level, node, message, fields) => logs.push({ level, node, ...words(message), fields }),
     openStore: (id) => states.storeFor(id),
-    site: { endpoints: options.endpoints ?? {}, cameras: {}, secret: (name) => secrets[name] },
+    site: { endpoints: options.endpoints ?? {}, cameras: options.cameras ?? {}, secret: (name) => secrets[name] },
   });
   await engine.start();
   return {
