@@ -8,7 +8,7 @@ import {
   OPERATOR_MAX, STYLE, formPage, messagePage, say, todayPage,
   type Bilingual, type Field, type FieldError, type Lang, type Order, type Reason, type TextKey,
 } from "./page.ts";
-import { WorkOrderReports, type NewReport } from "./reports.ts";
+import { WorkOrderReports, type NewReport, type StoredReport } from "./reports.ts";
 
 interface Config {
   host?: string;
@@ -37,20 +37,9 @@ interface State {
 
 type Context = BlockContext<Config, State>;
 
-/** What the report port carries, one per accepted report. */
-export interface WorkOrderReport {
-  id: number;
-  order: string;
-  product: string | null;
-  machine: string | null;
-  planned: number | null;
-  good: number;
-  scrap: number;
-  reason: string | null;
+/** What the report port carries, one per accepted report: the stored row and the reason's title. */
+export interface WorkOrderReport extends Omit<StoredReport, "node" | "day"> {
   reasonTitle: Bilingual | null;
-  operator: string;
-  submittedAt: number;
-  remoteAddress: string | null;
 }
 
 export const DEFAULT_REASONS: readonly Reason[] = [

@@ -1,7 +1,7 @@
 // The value on a `verdict` port: pass or reject for one part, why, what was measured, and the
 // picture it was judged on (for the evidence block).
 import type { ImageValue } from "./image.ts";
-import type { RoiShape } from "./blobs.ts";
+import type { Blob, RoiShape } from "./blobs.ts";
 
 /** One reason to reject, worded for the operator in both languages; `code` is for machines. */
 export interface Reason {
@@ -11,14 +11,7 @@ export interface Reason {
 }
 
 /** A blob in picture coordinates; `failed` marks the blobs that made the part fail. */
-export interface BlobMeasurement {
-  area: number;
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  cx: number;
-  cy: number;
+export interface BlobMeasurement extends Blob {
   failed: boolean;
 }
 
