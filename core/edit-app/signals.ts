@@ -4,6 +4,7 @@ import { addEntry, entryStyle, sectionMap } from "./sections.ts";
 import { flowScalar, flowValue } from "./flow-value.ts";
 import { asWholeLines, type TextEdit } from "./text-edit.ts";
 import { pairOf, readApp } from "./yaml-places.ts";
+import { freeName } from "../free-name.ts";
 
 /** Top-level keys of an APP in the order core/format.ts writes them. */
 const APP_SECTIONS = ["dengta", "app", "parameters", "signals", "nodes", "edges", "layout"];
@@ -57,11 +58,7 @@ function spelt(name: string): string {
  * `plcTemp`; a name with no letters or digits gives `signal`. Taken names get a counter.
  */
 export function uniqueSignalName(browseName: string, taken: Iterable<string> = []): string {
-  const used = new Set(taken);
-  const base = signalName(browseName).slice(0, ID_LIMIT - 4);
-  if (!used.has(base)) return base;
-  const separator = /[0-9]$/.test(base) ? "_" : "";
-  for (let n = 2; ; n++) if (!used.has(`${base}${separator}${n}`)) return `${base}${separator}${n}`;
+  return freeName(signalName(browseName).slice(0, ID_LIMIT - 4), taken);
 }
 
 function signalName(browseName: string): string {

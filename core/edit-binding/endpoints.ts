@@ -6,6 +6,7 @@ import { asWholeLines, type TextEdit } from "../edit-app/text-edit.ts";
 import { pairOf } from "../edit-app/yaml-places.ts";
 import { addEntry, entryStyle, readTopMap, replaceEntry, sectionMap, type EntryText } from "../edit-app/sections.ts";
 import { BINDING_SECTIONS } from "./signals.ts";
+import { freeName } from "../free-name.ts";
 
 /** Keys of an endpoint in the order core/format.ts writes them; publishingMs, which it leaves alone, last. */
 const ENDPOINT_KEYS = ["url", "simulator", "security", "user", "certificate", "publishingMs"];
@@ -59,11 +60,7 @@ function ordered(key: string, value: unknown): unknown {
  * after a `_` when the name ends in a digit (`plcLine2_2`), so the counter never reads as part of it.
  */
 export function endpointNameFor(url: string, taken: Iterable<string> = []): string {
-  const used = new Set(taken);
-  const base = hostName(url).slice(0, IDENTIFIER_LIMIT - 4);
-  if (!used.has(base)) return base;
-  const separator = /[0-9]$/.test(base) ? "_" : "";
-  for (let n = 2; ; n++) if (!used.has(`${base}${separator}${n}`)) return `${base}${separator}${n}`;
+  return freeName(hostName(url).slice(0, IDENTIFIER_LIMIT - 4), taken);
 }
 
 function hostName(url: string): string {
