@@ -167,11 +167,15 @@ export class AppChecker {
   private checkSignalFields(id: string, block: RegisteredBlock, config: Record<string, unknown>): void {
     const signals = this.doc.signals ?? {};
     for (const field of block.manifest.signalFields ?? []) {
-      const name = config[field];
-      if (typeof name !== "string") continue;
-      const path = ["nodes", id, "config", field];
-      if (!Object.hasOwn(signals, name)) this.report("app", "unknown-signal", { name, known: Object.keys(signals) }, path);
-      else if ((this.bindingRequired || this.binding !== undefined) && !Object.hasOwn(this.binding?.signals ?? {}, name)) this.report("app", "signal-unbound", { name }, path);
+      const value = config[field];
+      const named: Array<[unknown, Array<string | number>]> = Array.isArray(value)
+        ? value.map((name, index) => [name, ["nodes", id, "config", field, index]])
+        : [[value, ["nodes", id, "config", field]]];
+      for (const [name, path] of named) {
+        if (typeof name !== "string") continue;
+        if (!Object.hasOwn(signals, name)) this.report("app", "unknown-signal", { name, known: Object.keys(signals) }, path);
+        else if ((this.bindingRequired || this.binding !== undefined) && !Object.hasOwn(this.binding?.signals ?? {}, name)) this.report("app", "signal-unbound", { name }, path);
+      }
     }
   }
 

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator } from "../../simulator/index.ts";
 import { libraryBlock } from "../../test/library-block.ts";
 import { runWithSite } from "../../test/support/engine-with-site.ts";
 import { noneEndpoint, signal } from "../../test/support/opcua-fixtures.ts";
@@ -76,5 +80,55 @@ describe("dengta.opcua.write", () => {
     expect(validate(config)).toBe(true);
     expect(config).toEqual({ signal: "rejectGate", pulseMs: 200, timeoutMs: 5000 });
     expect(validate({ signal: "x", pulseMs: 0 })).toBe(false);
+    expect(validate({ signals: ["a", "b"] })).toBe(true);
+    expect(validate({ signals: ["a", "b"], signal: "a" })).toBe(false);
+    expect(validate({ signals: ["a", "b"], pulseMs: 100 })).toBe(false);
+    expect(validate({ signals: [] })).toBe(false);
+    expect(validate({})).toBe(false);
+  });
+});
+
+describe("dengta.opcua.write with several signals, on the simulator's reject station", () => {
+  const ns = "nsu=urn:dengta:simulator;";
+  const signals = {
+    rejectSerial: { direction: "out" as const, binding: { endpoint: "sim", nodeId: `${ns}s=Station.RejectSerial` } },
+    reject: { direction: "out" as const, binding: { endpoint: "sim", nodeId: `${ns}s=Station.Reject` } },
+  };
+
+  it("writes a part's serial and the reject bit in one request, so every reject names its own part", async () => {
+    const root = mkdtempSync(join(tmpdir(), "dengta-write-sim-"));
+    const sim = await startSimulator({ port: 0, seed: 4, speed: 100, pkiDir: join(root, "pki") });
+    try {
+      const run = await runWithSite({
+        nodes: { gate: { block: write, config: { signals: ["rejectSerial", "reject"] }, outputs: ["done"] } },
+        capture: ["gate.done"],
+        inject: ["gate.in"],
+        signals,
+        endpoints: { sim: { url: sim.endpointUrl } },
+      });
+      // Sent back to back, as rejects close together are: one request each keeps every pair whole.
+      const serials = ["M3-000001", "M3-000002", "M3-000003", "M3-000004", "M3-000005"];
+      for (const serial of serials) run.send("gate.in", { rejectSerial: serial, reject: true });
+      run.send("gate.in", { rejectSerial: "M3-000006" });
+      await run.waitFor("six done", () => run.captured("gate.done").length === 6, 20_000);
+      await run.stop();
+      const done = run.captured("gate.done").map((m) => m.value);
+      expect(done.slice(0, 5)).toEqual(serials.map(() => ({ ok: true, status: "Good" })));
+      expect(done[5]).toEqual({ ok: false, status: "BadInvalidArgument" });
+      expect(run.logs.find((l) => l.level === "warn")?.zh).toContain("缺少 reject");
+      expect(sim.truth().rejects.map((r) => r.serial)).toEqual(serials);
+    } finally {
+      await sim.stop();
+      rmSync(root, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it("refuses at start signals bound to two endpoints", async () => {
+    const run = runWithSite({
+      nodes: { gate: { block: write, config: { signals: ["rejectSerial", "reject"] }, outputs: ["done"] } },
+      signals: { ...signals, reject: { direction: "out", binding: { endpoint: "other", nodeId: `${ns}s=Station.Reject` } } },
+      endpoints: { sim: { url: "opc.tcp://127.0.0.1:1" }, other: { url: "opc.tcp://127.0.0.1:2" } },
+    });
+    await expect(run).rejects.toThrow(/different endpoints \(sim, other\)/);
   });
 });
