@@ -55,6 +55,17 @@ describe("MessageExpression limits", () => {
     expect(pauses).toBeGreaterThan(2);
   });
 
+  it("does not count other work that runs between two of its steps", async () => {
+    // JSONata awaits between steps: another block's continuation (here a 300 ms report render,
+    // as a moved clock) can run there without stopping a one-step filter.
+    let now = 0;
+    const clock = () => now;
+    const expression = new MessageExpression('$ != ""', new WallClock(), { timeoutMs: 250 }, clock);
+    const evaluation = expression.evaluate(message("M3-000001"));
+    now += 300;
+    await expect(evaluation).resolves.toBe(true);
+  });
+
   it("gives a worded error in English and Chinese when the time limit is reached", async () => {
     const expression = new MessageExpression("($f := function($x) { $f($x + 1) }; $f(0))", new WallClock(), { timeoutMs: 30 });
     const error = await expression.evaluate(message(null)).catch((e: unknown) => e);
