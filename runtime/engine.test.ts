@@ -89,7 +89,7 @@ describe("engine", () => {
     const error = run.captured.get("fragile.error")![0]!;
     expect(error.value).toEqual({ message: "cannot handle 2", port: "in", input: 2 });
     expect(error.quality).toBe("bad");
-    expect(run.logs).toEqual([{ level: "error", node: "fragile", message: "failed on 'in': cannot handle 2" }]);
+    expect(run.logs).toEqual([{ level: "error", node: "fragile", message: "failed on 'in': cannot handle 2", zh: "处理 'in' 时出错：cannot handle 2" }]);
     expect(run.engine.stats().fragile!.errors).toBe(1);
   });
 

@@ -21,7 +21,8 @@ export interface HarnessRun {
   dataDir: string;
   /** Messages received by the capture node, per `node.port` that sent them. */
   captured: Map<string, Message[]>;
-  logs: Array<{ level: LogLevel; node: string; message: string }>;
+  /** Every log line, from the blocks and the engine: `message` in English, `zh` in Chinese (the same for plain text). */
+  logs: Array<{ level: LogLevel; node: string; message: string; zh: string }>;
   /** Sends a value into `node.port` as if an upstream node had emitted it. */
   send(target: string, value: unknown, ts?: number): void;
   /** Fires timers until `untilMs` (or until none remain), settling all work after each. */
@@ -85,7 +86,8 @@ export async function runInHarness(options: {
   const engine = new Engine(plan, blocks, {
     clock,
     dataDir,
-    log: (level, node, message) => logs.push({ level, node, message: typeof message === "string" ? message : message.en }),
+    log: (level, node, message) =>
+      logs.push({ level, node, ...(typeof message === "string" ? { message, zh: message } : { message: message.en, zh: message["zh-CN"] }) }),
     openStore: (nodeId) => states.storeFor(nodeId),
     ...(options.queue === undefined ? {} : { queue: options.queue }),
     ...(options.site === undefined ? {} : { site: options.site }),

@@ -2,7 +2,7 @@ import { createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { BlockError, type AnyBlockDefinition, type BlockContext, type LogText } from "../../runtime/block.ts";
+import { BlockError } from "../../runtime/block.ts";
 import { runInHarness, type HarnessRun } from "../../test/harness.ts";
 import { libraryBlock } from "../../test/library-block.ts";
 import { freePort } from "../../test/support/mosquitto.ts";
@@ -78,41 +78,12 @@ async function startReceiver(fallback: Reply = { body: { errcode: 0, errmsg: "ok
 // ---------------------------------------------------------------------------------------------
 // The block in the harness, its config validated (and defaults filled) as a bundle would be.
 
-interface LogLine {
-  level: string;
-  en: string;
-  zh: string;
-}
-
-/** The block with its ctx.log seen in both languages (the harness keeps only the English). */
-function withLogs(block: AnyBlockDefinition, lines: LogLine[]): AnyBlockDefinition {
-  const contexts = new WeakMap<object, BlockContext<unknown, unknown>>();
-  const text = (message: LogText) => (typeof message === "string" ? { en: message, zh: message } : { en: message.en, zh: message["zh-CN"] });
-  const wrap = (ctx: BlockContext<unknown, unknown>) => {
-    let wrapped = contexts.get(ctx);
-    if (wrapped === undefined) {
-      const log = Object.fromEntries((["info", "warn", "error"] as const).map((level) => [level, (message: LogText, fields?: Record<string, unknown>) => {
-        lines.push({ level, ...text(message) });
-        ctx.log[level](message, fields);
-      }])) as unknown as BlockContext<unknown, unknown>["log"];
-      wrapped = Object.freeze({ ...ctx, log });
-      contexts.set(ctx, wrapped);
-    }
-    return wrapped;
-  };
-  return {
-    createState: block.createState,
-    start: (ctx) => block.start?.(wrap(ctx)),
-    onMessage: (port, msg, ctx) => block.onMessage?.(port, msg, wrap(ctx)),
-    stop: (ctx) => block.stop?.(wrap(ctx)),
-  };
-}
-
 const validateConfig = libraryBlock(new URL(".", import.meta.url)).configValidator();
 
 interface Started {
   run: HarnessRun;
-  logs: LogLine[];
+  /** The run's log lines: only the notify node logs here. */
+  logs: HarnessRun["logs"];
   counter(name: string): number;
 }
 
@@ -120,9 +91,8 @@ async function startNotify(config: Record<string, unknown>, options: { secrets?:
   const final = structuredClone(config);
   expect(validateConfig(final), JSON.stringify(validateConfig.errors)).toBe(true);
   const secrets = options.secrets ?? {};
-  const logs: LogLine[] = [];
   const run = await runInHarness({
-    nodes: { notify: { block: withLogs(notify, logs), config: final, outputs: [] } },
+    nodes: { notify: { block: notify, config: final, outputs: [] } },
     inject: ["notify.in"],
     startMs: START,
     site: {
@@ -132,7 +102,7 @@ async function startNotify(config: Record<string, unknown>, options: { secrets?:
   });
   runs.push(run);
   if (options.rx !== undefined) options.rx.clock = () => run.clock.now();
-  return { run, logs, counter: (name) => run.engine.counters()[`notify.${name}`] ?? 0 };
+  return { run, logs: run.logs, counter: (name) => run.engine.counters()[`notify.${name}`] ?? 0 };
 }
 
 async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -316,7 +286,7 @@ describe("dengta.notify.bot", () => {
       const code = "errcode" in c.limited ? c.limited.errcode : c.limited.code;
       // One warning for the notification, not one per attempt.
       expect(n.logs.map((l) => l.level)).toEqual(["warn"]);
-      expect(n.logs[0]!.en).toContain(`${c.name}: rate limited (HTTP 200 ${code}`);
+      expect(n.logs[0]!.message).toContain(`${c.name}: rate limited (HTTP 200 ${code}`);
       expect(n.logs[0]!.zh).toContain(`被限流（HTTP 200 ${code}`);
     }
   });
@@ -329,7 +299,7 @@ describe("dengta.notify.bot", () => {
     for (let i = 0; i < 3; i++) await fireNextTimer(n.run);
     await waitFor(() => n.counter("sent") === 1, "sent after three 5xx");
     expect(rx.received.map((r) => r.at - START)).toEqual([0, 1000, 3000, 7000]);
-    expect(n.logs.map((l) => l.en)).toEqual(["webhook: HTTP 503; retrying (up to 3 times)"]);
+    expect(n.logs.map((l) => l.message)).toEqual(["webhook: HTTP 503; retrying (up to 3 times)"]);
 
     const rx2 = await startReceiver({ body: { code: 0, msg: "success" } });
     rx2.replies.push({ status: 429, headers: { "x-ogw-ratelimit-reset": "7" }, body: { code: 99991400, msg: "request trigger frequency limit" } });
@@ -349,8 +319,8 @@ describe("dengta.notify.bot", () => {
     await waitFor(() => n.counter("failed") === 1, "given up");
     expect(n.counter("retries")).toBe(2);
     expect(n.logs).toEqual([
-      { level: "warn", en: "WeCom bot: no answer (ECONNREFUSED); retrying (up to 2 times)", zh: "企业微信群机器人：无应答（ECONNREFUSED）；将重试（最多 2 次）" },
-      { level: "error", en: "WeCom bot: notification not sent after 2 retries: no answer (ECONNREFUSED)", zh: "企业微信群机器人：通知未发送，已重试 2 次：无应答（ECONNREFUSED）" },
+      { level: "warn", node: "notify", message: "WeCom bot: no answer (ECONNREFUSED); retrying (up to 2 times)", zh: "企业微信群机器人：无应答（ECONNREFUSED）；将重试（最多 2 次）" },
+      { level: "error", node: "notify", message: "WeCom bot: notification not sent after 2 retries: no answer (ECONNREFUSED)", zh: "企业微信群机器人：通知未发送，已重试 2 次：无应答（ECONNREFUSED）" },
     ]);
     // The secret key is in the URL: it must never reach the log.
     expect(JSON.stringify(n.run.logs)).not.toContain("key=");
@@ -362,7 +332,7 @@ describe("dengta.notify.bot", () => {
     slow.run.send("notify.in", "second");
     await fireNextTimer(slow.run);
     await waitFor(() => slow.counter("sent") === 1, "sent after a timeout");
-    expect(slow.logs.map((l) => l.en)).toEqual(["WeCom bot: no answer (timed out); retrying (up to 3 times)"]);
+    expect(slow.logs.map((l) => l.message)).toEqual(["WeCom bot: no answer (timed out); retrying (up to 3 times)"]);
   });
 
   it("logs a bot's error code and message in both languages, does not retry it, and sends the next one", async () => {
@@ -378,7 +348,7 @@ describe("dengta.notify.bot", () => {
       const n = await startNotify({ bot: c.bot, url: `${rx.base}/send`, token: { secret: "bot-token" } }, { secrets: { "bot-token": "t" }, rx });
       n.run.send("notify.in", "first");
       await waitFor(() => n.counter("failed") === 1, `${c.bot} failed`);
-      expect(n.logs).toEqual([{ level: "error", en: c.en, zh: c.zh }]);
+      expect(n.logs).toEqual([{ level: "error", node: "notify", message: c.en, zh: c.zh }]);
       expect(n.counter("retries")).toBe(0);
       n.run.send("notify.in", "second");
       await fireNextTimer(n.run); // minIntervalMs after the failed request
@@ -397,7 +367,7 @@ describe("dengta.notify.bot", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(elsewhere.received).toEqual([]);
     expect(rx.received).toHaveLength(1);
-    expect(n.logs).toEqual([{ level: "error", en: "webhook: notification not sent: HTTP 302: redirects are not followed", zh: "Webhook：通知未发送：HTTP 302：不跟随重定向" }]);
+    expect(n.logs).toEqual([{ level: "error", node: "notify", message: "webhook: notification not sent: HTTP 302: redirects are not followed", zh: "Webhook：通知未发送：HTTP 302：不跟随重定向" }]);
   });
 
   it("sends at most one notification per minIntervalMs: the latest waits and says (+N more)", async () => {
@@ -438,7 +408,7 @@ describe("dengta.notify.bot", () => {
     n.run.send("notify.in", 3);
     await n.run.stop();
     runs.splice(runs.indexOf(n.run), 1);
-    expect(n.logs).toEqual([{ level: "info", en: "stopped with 2 messages not notified", zh: "停止时有 2 条消息未发送通知" }]);
+    expect(n.logs).toEqual([{ level: "info", node: "notify", message: "stopped with 2 messages not notified", zh: "停止时有 2 条消息未发送通知" }]);
     expect(rx.received).toHaveLength(1);
   });
 

@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeSchemaError } from "../../core/schema-messages.ts";
 import { schemaErrors } from "../../core/schemas.ts";
-import type { AnyBlockDefinition, BlockContext, LogText } from "../../runtime/block.ts";
 import { Events, openDatabase } from "../../runtime/storage/index.ts";
 import { runInHarness, type HarnessRun } from "../../test/harness.ts";
 import { libraryBlock } from "../../test/library-block.ts";
@@ -14,36 +13,6 @@ import postgresSink from "./runtime.ts";
 
 const START = Date.UTC(2026, 0, 1);
 const PASSWORD = "s3cret-pw";
-
-interface LogLine {
-  level: string;
-  en: string;
-  zh: string;
-}
-
-/** The block with its ctx.log seen in both languages (the harness keeps only the English). */
-function withLogs(block: AnyBlockDefinition, lines: LogLine[]): AnyBlockDefinition {
-  const contexts = new WeakMap<object, BlockContext<unknown, unknown>>();
-  const text = (message: LogText) => (typeof message === "string" ? { en: message, zh: message } : { en: message.en, zh: message["zh-CN"] });
-  const wrap = (ctx: BlockContext<unknown, unknown>) => {
-    let wrapped = contexts.get(ctx);
-    if (wrapped === undefined) {
-      const log = Object.fromEntries((["info", "warn", "error"] as const).map((level) => [level, (message: LogText, fields?: Record<string, unknown>) => {
-        lines.push({ level, ...text(message) });
-        ctx.log[level](message, fields);
-      }])) as unknown as BlockContext<unknown, unknown>["log"];
-      wrapped = Object.freeze({ ...ctx, log });
-      contexts.set(ctx, wrapped);
-    }
-    return wrapped;
-  };
-  return {
-    createState: block.createState,
-    start: (ctx) => block.start?.(wrap(ctx)),
-    onMessage: (port, msg, ctx) => block.onMessage?.(port, msg, wrap(ctx)),
-    stop: (ctx) => block.stop?.(wrap(ctx)),
-  };
-}
 
 async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -81,16 +50,14 @@ describe("dengta.store.postgres", () => {
   });
 
   async function startSink(config: Record<string, unknown>, options: { dataDir?: string; password?: string } = {}) {
-    const lines: LogLine[] = [];
     const secrets: Record<string, string> = { "pg-password": options.password ?? PASSWORD };
-    const run = await runInHarness({
-      nodes: { pg: { block: withLogs(postgresSink, lines), config: { connection: connection(), reconnectMs: 50, ...config }, outputs: [] } },
+    return runInHarness({
+      nodes: { pg: { block: postgresSink, config: { connection: connection(), reconnectMs: 50, ...config }, outputs: [] } },
       inject: ["pg.in"],
       startMs: START,
       site: { endpoints: {}, cameras: {}, secret: (name) => secrets[name] },
       ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     });
-    return Object.assign(run, { lines });
   }
 
   /** Rows in write order; `batch` is the inserting transaction: one multi-row INSERT, one xmin. */
@@ -138,10 +105,11 @@ describe("dengta.store.postgres", () => {
     ]);
     expect(counter(run, "written")).toBe(5);
     expect(counter(run, "outboxDepth")).toBe(0);
-    const connectedLine = run.lines.find((l) => l.en.startsWith("connected to PostgreSQL"));
+    const connectedLine = run.logs.find((l) => l.message.startsWith("connected to PostgreSQL"));
     expect(connectedLine).toEqual({
       level: "info",
-      en: `connected to PostgreSQL 127.0.0.1:${server.port}/${server.database}, table t_rows; 0 messages waiting`,
+      node: "pg",
+      message: `connected to PostgreSQL 127.0.0.1:${server.port}/${server.database}, table t_rows; 0 messages waiting`,
       zh: `已连接 PostgreSQL 127.0.0.1:${server.port}/${server.database}，表 t_rows；待写入 0 条消息`,
     });
   });
@@ -203,10 +171,11 @@ describe("dengta.store.postgres", () => {
     expect(stored.map((r) => r.ts.getTime())).toEqual([...upTo(25).map((n) => START + n), ...upTo(60, 26).map((n) => START + 1000 + n)]);
     expect(counter(run, "reconnects")).toBe(1);
     expect(counter(run, "outboxDepth")).toBe(0);
-    const lost = run.lines.find((l) => l.en.startsWith("lost the connection"));
+    const lost = run.logs.find((l) => l.message.startsWith("lost the connection"));
     expect(lost).toEqual({
       level: "warn",
-      en: `lost the connection to PostgreSQL 127.0.0.1:${server.port}/${server.database}; messages are kept in the outbox`,
+      node: "pg",
+      message: `lost the connection to PostgreSQL 127.0.0.1:${server.port}/${server.database}; messages are kept in the outbox`,
       zh: `与 PostgreSQL 127.0.0.1:${server.port}/${server.database} 的连接已断开；消息保存在发件箱中`,
     });
     await run.stop();
@@ -240,17 +209,17 @@ describe("dengta.store.postgres", () => {
       run.clock.fireNext();
       await waitFor(() => counter(run, "connectionErrors") >= attempt, `attempt ${attempt}`);
     }
-    const refused = run.lines.filter((l) => l.en.includes("refused the login"));
+    const refused = run.logs.filter((l) => l.message.includes("refused the login"));
     expect(refused).toHaveLength(1);
     expect(refused[0]!.level).toBe("error");
-    expect(refused[0]!.en).toMatch(
+    expect(refused[0]!.message).toMatch(
       new RegExp(`^PostgreSQL 127\\.0\\.0\\.1:${server.port}/dengta_test refused the login of user dengta_writer: wrong password or no access \\(password authentication failed for user "dengta_writer"\\); messages are kept in the outbox$`),
     );
     expect(refused[0]!.zh).toContain("拒绝了用户 dengta_writer 的登录：密码错误或无访问权限");
     expect(counter(run, "outboxDepth")).toBe(2);
     expect(counter(run, "connected")).toBe(0);
     await run.stop();
-    expect(run.lines.at(-1)).toEqual({ level: "info", en: "2 messages stay in the outbox for the next start", zh: "2 条消息留在发件箱中，下次启动时继续写入" });
+    expect(run.logs.at(-1)).toEqual({ level: "info", node: "pg", message: "2 messages stay in the outbox for the next start", zh: "2 条消息留在发件箱中，下次启动时继续写入" });
   });
 
   it("logs an unreachable server in both languages, keeps the messages and stops promptly", async () => {
@@ -258,9 +227,9 @@ describe("dengta.store.postgres", () => {
     const run = await startSink({ table: "t_nowhere", connection: connection({ port }) });
     await waitFor(() => counter(run, "connectionErrors") >= 1, "the connection refused");
     run.send("pg.in", 1);
-    const line = run.lines.find((l) => l.en.startsWith("cannot reach"));
+    const line = run.logs.find((l) => l.message.startsWith("cannot reach"));
     expect(line?.level).toBe("warn");
-    expect(line?.en).toMatch(new RegExp(`^cannot reach PostgreSQL 127\\.0\\.0\\.1:${port}/dengta_test: .*ECONNREFUSED.*; messages are kept in the outbox and retried$`));
+    expect(line?.message).toMatch(new RegExp(`^cannot reach PostgreSQL 127\\.0\\.0\\.1:${port}/dengta_test: .*ECONNREFUSED.*; messages are kept in the outbox and retried$`));
     expect(line?.zh).toMatch(new RegExp(`^无法连接 PostgreSQL 127\\.0\\.0\\.1:${port}/dengta_test：.*ECONNREFUSED.*；消息保存在发件箱中，稍后重试$`));
     await run.stop();
     expect(counter(run, "outboxDepth")).toBe(1);
@@ -275,10 +244,11 @@ describe("dengta.store.postgres", () => {
     await waitFor(() => counter(run, "writeErrors") === 1, "the insert refused");
     run.clock.fireNext(); // the retry, refused again for the same reason: not logged again
     await waitFor(() => counter(run, "writeErrors") === 2, "the retry refused");
-    const refusals = () => run.lines.filter((l) => l.level === "error");
+    const refusals = () => run.logs.filter((l) => l.level === "error");
     expect(refusals()).toEqual([{
       level: "error",
-      en: `PostgreSQL 127.0.0.1:${server.port}/dengta_test refused to write to table t_missing: relation "t_missing" does not exist (SQLSTATE 42P01); messages are kept in the outbox and retried`,
+      node: "pg",
+      message: `PostgreSQL 127.0.0.1:${server.port}/dengta_test refused to write to table t_missing: relation "t_missing" does not exist (SQLSTATE 42P01); messages are kept in the outbox and retried`,
       zh: `PostgreSQL 127.0.0.1:${server.port}/dengta_test 拒绝写入表 t_missing：relation "t_missing" does not exist（SQLSTATE 42P01）；消息保存在发件箱中，稍后重试`,
     }]);
     expect(counter(run, "outboxDepth")).toBe(2);
@@ -288,7 +258,7 @@ describe("dengta.store.postgres", () => {
     await server.query("CREATE TABLE t_missing (ts timestamptz, series text, value jsonb, quality text, source text, writer text, seq bigint, UNIQUE (writer, seq))");
     run.clock.fireNext();
     await waitFor(() => counter(run, "writeErrors") === 3, "refused for permission");
-    expect(refusals().at(-1)!.en).toContain("permission denied for table t_missing (SQLSTATE 42501)");
+    expect(refusals().at(-1)!.message).toContain("permission denied for table t_missing (SQLSTATE 42501)");
 
     await server.query("GRANT SELECT, INSERT ON t_missing TO dengta_writer");
     run.clock.fireNext();
@@ -296,7 +266,7 @@ describe("dengta.store.postgres", () => {
     expect((await rows("t_missing")).map((r) => r.value)).toEqual([1, 2]);
     expect(refusals()).toHaveLength(2);
     expect(counter(run, "connectionErrors")).toBe(0);
-    expect(run.lines.filter((l) => l.en.startsWith("connected to"))).toHaveLength(1);
+    expect(run.logs.filter((l) => l.message.startsWith("connected to"))).toHaveLength(1);
     await run.stop();
   });
 
@@ -340,8 +310,8 @@ describe("dengta.store.postgres", () => {
     const kept = new Events(db).query(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, { kind: "postgres.rejected" });
     db.close();
     expect(kept).toEqual([{ ts: ancient, kind: "postgres.rejected", source: "pg", data: expect.objectContaining({ seq: 2, series: "__inject", value: "2" }) }]);
-    const line = run.lines.find((l) => l.level === "error");
-    expect(line?.en).toMatch(/^PostgreSQL refused message #2 of series '__inject' \(.+\); it is kept in the box's event log as postgres.rejected$/);
+    const line = run.logs.find((l) => l.level === "error");
+    expect(line?.message).toMatch(/^PostgreSQL refused message #2 of series '__inject' \(.+\); it is kept in the box's event log as postgres.rejected$/);
     expect(line?.zh).toMatch(/^PostgreSQL 拒绝了序列 '__inject' 的第 #2 条消息/);
   });
 
