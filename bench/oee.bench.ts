@@ -36,7 +36,7 @@ import { StateDatabase } from "../runtime/store.ts";
 import changeOnly from "../blocks/change-only/runtime.ts";
 import counterDelta from "../blocks/counter-delta/runtime.ts";
 import machineState from "../blocks/machine-state/runtime.ts";
-import oee from "../blocks/oee/runtime.ts";
+import oee, { type OeeReport } from "../blocks/oee/runtime.ts";
 import sqliteSink from "../blocks/sqlite-sink/runtime.ts";
 import { median, percentile, retainedHeapMb, round, rssMb, timeRuns, type RunPlan, type Workload } from "./measure.ts";
 
@@ -297,19 +297,6 @@ function historyApp(): EnginePlan {
   }
   nodes.push(node("history", "sqlite@1", {}, []));
   return { nodes, edges, signals: {} };
-}
-
-interface OeeReport extends Ratios {
-  machine: string;
-  shift: string;
-  start: number;
-  end: number;
-  partial: boolean;
-  plannedBusyTimeS: number;
-  actualProductionTimeS: number;
-  downtimeS: number;
-  good: number;
-  scrap: number;
 }
 
 interface Run {

@@ -7,6 +7,38 @@ interface Config {
   plannedStopStates?: readonly string[];
 }
 
+/**
+ * One shift report, sent on `out` when a shift ends or the APP stops; `partial` when it does not cover
+ * the whole shift. The report block and the OEE benchmark read it with this type.
+ */
+export interface OeeReport {
+  machine: string;
+  shift: string;
+  start: number;
+  end: number;
+  partial: boolean;
+  plannedBusyTimeS: number;
+  actualProductionTimeS: number;
+  downtimeS: number;
+  good: number;
+  scrap: number;
+  total: number;
+  availability: number;
+  performance: number;
+  quality: number;
+  oee: number;
+  /** Longest first. */
+  downtimeReasons: DowntimeReason[];
+}
+
+/** A shift's downtime in one state for one reason ("" when none was given). */
+export interface DowntimeReason {
+  state: string;
+  reason: string;
+  seconds: number;
+  stops: number;
+}
+
 /** Downtime of one state and reason within a shift. */
 interface StopTally {
   state: string;
@@ -207,7 +239,7 @@ function report(ctx: BlockContext<Config, State>, shift: ShiftInstance, end: num
     oee: round(availability * performance * quality),
     downtimeReasons: [...s.stops.values()].filter((t) => t.ms > 0).sort((a, b) => b.ms - a.ms)
       .map((t) => ({ state: t.state, reason: t.reason, seconds: seconds(t.ms), stops: t.stops })),
-  }, { ts: end, quality: "good" });
+  } satisfies OeeReport, { ts: end, quality: "good" });
   s.stops.clear();
   s.lastStop = undefined;
   s.busyMs = 0;

@@ -1,37 +1,14 @@
 // What a report shows, as plain data: collected from messages, combined per machine and line.
 // The HTML page, the CSV and the XLSX are all written from one ReportData, so they cannot disagree.
 import type { Quality } from "../../runtime/block.ts";
+import type { DowntimeReason, OeeReport } from "../oee/runtime.ts";
+
+/** The OEE block's shift report (dengta.kpi.oee's `out`) and its downtime rows, as the report receives them. */
+export type { DowntimeReason, OeeReport };
 
 export interface I18nText {
   en: string;
   "zh-CN": string;
-}
-
-export interface DowntimeReason {
-  state: string;
-  reason: string;
-  seconds: number;
-  stops: number;
-}
-
-/** One shift report of the OEE block (dengta.kpi.oee's `out`), as received. */
-export interface OeeReport {
-  machine: string;
-  shift: string;
-  start: number;
-  end: number;
-  partial: boolean;
-  plannedBusyTimeS: number;
-  actualProductionTimeS: number;
-  downtimeS: number;
-  good: number;
-  scrap: number;
-  total: number;
-  availability: number;
-  performance: number;
-  quality: number;
-  oee: number;
-  downtimeReasons: DowntimeReason[];
 }
 
 /** A row of the KPI table: one OEE report as received, or a sum of several (`combined`). */
