@@ -101,6 +101,15 @@ function withoutLines(all: string[], drop: readonly string[]): string[] {
   return rest;
 }
 
+/** The lines of a top-level section, without its key (a signal may share a node's name). */
+function linesOfSection(text: string, key: string): string[] {
+  const all = lines(text);
+  if (!all.includes(`${key}:`)) return [];
+  const start = all.indexOf(`${key}:`) + 1;
+  const end = all.findIndex((l, i) => i >= start && /^\S/.test(l));
+  return all.slice(start, end === -1 ? undefined : end);
+}
+
 /** Every other line byte for byte as it was, in the same order. */
 function expectLineChange(before: string, after: string, change: { removed?: string[]; added?: string[] }): void {
   expect(withoutLines(lines(after), change.added ?? [])).toEqual(withoutLines(lines(before), change.removed ?? []));
@@ -326,7 +335,8 @@ describe("deleting nodes and edges", () => {
         expected.edges = doc.edges!.filter((e) => parseEdgeNodes(e).every((n) => n !== id));
         if (expected.layout) delete expected.layout[id];
         expect(app(after)).toEqual(expected);
-        const removed = lines(sample.text).filter((l) => l.startsWith(`  ${id}:`) || parseEdgeNodes(l.replace(/^ {2}- /, "")).includes(id));
+        const removed = [...linesOfSection(sample.text, "nodes"), ...linesOfSection(sample.text, "layout")].filter((l) => l.startsWith(`  ${id}:`))
+          .concat(linesOfSection(sample.text, "edges").filter((l) => parseEdgeNodes(l.replace(/^ {2}- /, "")).includes(id)));
         expectLineChange(sample.text, after, { removed });
         expect(diagnostics(after)).toEqual([]);
       }

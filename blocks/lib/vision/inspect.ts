@@ -108,16 +108,18 @@ function spansFor(width: number, height: number, shape: RoiShape): RowSpans {
   return spans;
 }
 
+const blobsFound = (n: number) => `${n} ${n === 1 ? "blob" : "blobs"} found`;
+
 function checkAll(blobs: Blob[], stats: { mean: number; min: number; max: number }, config: RulesConfig): { reasons: Reason[]; failedBlobs: Set<number> } {
   const reasons: Reason[] = [];
   const failedBlobs = new Set<number>();
   const count = config.blobCount;
   if (count?.max !== undefined && blobs.length > count.max) {
-    reasons.push(reason("blob-count-high", `${blobs.length} blobs found, at most ${count.max} allowed`, `发现 ${blobs.length} 个斑点，最多允许 ${count.max} 个`));
+    reasons.push(reason("blob-count-high", `${blobsFound(blobs.length)}, at most ${count.max} allowed`, `发现 ${blobs.length} 个斑点，最多允许 ${count.max} 个`));
     blobs.forEach((_, i) => failedBlobs.add(i));
   }
   if (count?.min !== undefined && blobs.length < count.min) {
-    reasons.push(reason("blob-count-low", `${blobs.length} blobs found, at least ${count.min} needed`, `发现 ${blobs.length} 个斑点，至少需要 ${count.min} 个`));
+    reasons.push(reason("blob-count-low", `${blobsFound(blobs.length)}, at least ${count.min} needed`, `发现 ${blobs.length} 个斑点，至少需要 ${count.min} 个`));
   }
   const area = config.blobArea;
   if (area !== undefined) {
