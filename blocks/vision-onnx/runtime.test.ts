@@ -2,13 +2,15 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import sharp from "sharp";
+import type { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import { BlockError } from "../../runtime/block.ts";
 import { runInHarness } from "../../test/harness.ts";
 import { libraryBlock } from "../../test/library-block.ts";
 import type { ImageValue } from "../lib/vision/image.ts";
+import { InferenceWorker } from "./inference-worker.ts";
 import visionOnnx, { type Verdict } from "./runtime.ts";
-import { writeBrightnessClassifier, writeConstantDetector, writeVectorModel } from "./test-models.ts";
+import { writeBrightnessClassifier, writeConstantDetector, writeSlowClassifier, writeVectorModel } from "./test-models.ts";
 
 const START = Date.UTC(2026, 0, 1);
 const WIDTH = 64;
@@ -55,6 +57,12 @@ async function startError(dataDir: string, config: Record<string, unknown>): Pro
   const error: unknown = await startInspect(dataDir, config).then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(BlockError);
   return (error as BlockError).text;
+}
+
+/** The one inference thread running now; the block keeps exactly one per node. */
+function onlyThread(): Worker {
+  expect(InferenceWorker.threads.size).toBe(1);
+  return [...InferenceWorker.threads][0]!;
 }
 
 describe("dengta.vision.onnx", () => {
@@ -236,6 +244,94 @@ describe("dengta.vision.onnx", () => {
     expect(verdicts(run).map((v) => [v.serial, v.pass])).toEqual(levels.map((level, i) => [`Q-${i + 1}`, level > 128]));
     expect(run.engine.stats()["inspect"]).toMatchObject({ dropped: 0, errors: 0, queued: 0 });
     await run.stop();
+  });
+
+  it("runs the model on a thread of its own: the main thread's timers keep firing during an inference", async () => {
+    const data = dataFolder();
+    // About 6.4 GFLOP: some 60 ms on a fast desktop core, longer on an edge box.
+    writeSlowClassifier(data.model("slow.onnx"), 512, 24);
+    const run = await startInspect(data.dir, { model: "models/slow.onnx", task: "classification", labels: CLASSIFIER_LABELS, threads: 1 });
+    const thread = onlyThread();
+    let answered = 0;
+    thread.on("message", () => { answered = performance.now(); });
+    const ticks: number[] = [];
+    const timer = setInterval(() => ticks.push(performance.now()), 5);
+    try {
+      run.send("inspect.image", await picture(230, "S-1"));
+      await run.runUntil();
+    } finally {
+      clearInterval(timer);
+    }
+    const [verdict] = verdicts(run);
+    const inferenceMs = verdict!.measurements.inferenceMs;
+    const during = ticks.filter((t) => t > answered - inferenceMs && t < answered).length;
+    console.info(`vision-onnx slow model: inference ${inferenceMs} ms, ${during} ticks of a 5 ms timer meanwhile`);
+    // With session.run() on the main thread not one tick falls inside; a free loop gets one per 5 ms.
+    expect(inferenceMs).toBeGreaterThan(30);
+    expect(during).toBeGreaterThanOrEqual(Math.floor(inferenceMs / 5 / 2));
+    await run.stop();
+  });
+
+  it("keeps the intra-op thread count from the config", async () => {
+    const data = dataFolder();
+    writeBrightnessClassifier(data.model("brightness.onnx"));
+    const run = await startInspect(data.dir, { model: "models/brightness.onnx", task: "classification", labels: CLASSIFIER_LABELS, threads: 2 });
+    run.send("inspect.image", await picture(230, "T-1"));
+    await run.runUntil();
+    expect(verdicts(run)).toMatchObject([{ serial: "T-1", pass: true, label: "ok" }]);
+    await run.stop();
+  });
+
+  it("ends its inference thread on stop, and leaves none behind when the start fails", async () => {
+    const data = dataFolder();
+    writeBrightnessClassifier(data.model("brightness.onnx"));
+    const run = await startInspect(data.dir, { model: "models/brightness.onnx", task: "classification", labels: CLASSIFIER_LABELS });
+    const thread = onlyThread();
+    let exitCode: number | undefined;
+    thread.on("exit", (code) => { exitCode = code; });
+    await run.stop();
+    expect(exitCode).toBeDefined();
+    expect(InferenceWorker.threads.size).toBe(0);
+
+    writeFileSync(data.model("broken.onnx"), "this is not a protobuf model");
+    await startError(data.dir, { model: "models/broken.onnx", task: "classification", labels: CLASSIFIER_LABELS });
+    await startError(data.dir, { model: "models/brightness.onnx", task: "detection", labels: CLASSIFIER_LABELS });
+    expect(InferenceWorker.threads.size).toBe(0);
+  });
+
+  it("fails the part whose inference thread died, says so in both languages, and starts a new thread for the next part", async () => {
+    const data = dataFolder();
+    writeBrightnessClassifier(data.model("brightness.onnx"));
+    const run = await startInspect(data.dir, { model: "models/brightness.onnx", task: "classification", labels: CLASSIFIER_LABELS, rejectLabels: ["defect"] });
+    const first = onlyThread();
+    // The thread dies as soon as it has the picture: the inference is in flight.
+    const post = first.postMessage.bind(first);
+    first.postMessage = (...args: Parameters<Worker["postMessage"]>) => {
+      post(...args);
+      void first.terminate();
+    };
+    run.send("inspect.image", await picture(230, "C-1"));
+    run.send("inspect.image", await picture(230, "C-2"));
+    await run.runUntil();
+
+    expect(verdicts(run)).toMatchObject([
+      {
+        serial: "C-1", pass: false, label: null, score: null,
+        reasons: [{
+          code: "inference-failed",
+          en: "the model failed on this image: the inference thread stopped unexpectedly (exit code 1)",
+          "zh-CN": "模型处理该图像失败：推理线程意外退出（退出码 1）",
+        }],
+      },
+      { serial: "C-2", pass: true, label: "ok" },
+    ]);
+    expect(run.logs.filter((l) => l.level === "error").map((l) => l.message).sort()).toEqual([
+      "model brightness.onnx: the inference thread stopped unexpectedly (exit code 1); it starts again with the next image",
+      "the model failed on this image: the inference thread stopped unexpectedly (exit code 1)",
+    ]);
+    expect(onlyThread()).not.toBe(first);
+    await run.stop();
+    expect(InferenceWorker.threads.size).toBe(0);
   });
 
   it("has a valid manifest and config schema", () => {

@@ -1,11 +1,12 @@
 import { statSync } from "node:fs";
 import { basename, isAbsolute, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import * as ort from "onnxruntime-node";
+import type * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { BlockError, defineBlock, type BlockContext, type Message } from "../../runtime/block.ts";
 import { imageInput, isImageValue, type ImageValue } from "../lib/vision/image.ts";
 import type { Reason } from "../lib/vision/verdict.ts";
+import { InferenceThreadStopped, InferenceWorker, type SessionInfo } from "./inference-worker.ts";
 
 type Text = { en: string; "zh-CN": string };
 
@@ -72,7 +73,8 @@ interface ModelInput {
 }
 
 interface OpenModel {
-  session: ort.InferenceSession;
+  /** The session, on a thread of its own. */
+  worker: InferenceWorker;
   file: string;
   input: ModelInput;
   output: string;
@@ -91,7 +93,7 @@ export default defineBlock<Config, State>({
 
   async start(ctx) {
     checkLabelIds(ctx.config);
-    const model = await openModel(modelFile(ctx.site.dataDir, ctx.config.model), ctx.config);
+    const model = await openModel(modelFile(ctx.site.dataDir, ctx.config.model), ctx);
     ctx.state.model = model;
     const { channels, height, width } = model.input;
     ctx.log.info({
@@ -112,7 +114,7 @@ export default defineBlock<Config, State>({
   async stop(ctx) {
     const model = ctx.state.model;
     ctx.state.model = undefined;
-    await model?.session.release();
+    await model?.worker.close();
   },
 });
 
@@ -135,36 +137,60 @@ function checkLabelIds(config: Config): void {
   }
 }
 
-async function openModel(file: string, config: Config): Promise<OpenModel> {
+async function openModel(file: string, ctx: Context): Promise<OpenModel> {
+  const config = ctx.config;
   if (statSync(file, { throwIfNoEntry: false })?.isFile() !== true) {
     throw new BlockError({
       en: `model file not found: ${file} (config 'model'; a relative path is read from the bundle's data folder)`,
       "zh-CN": `找不到模型文件：${file}（配置项 'model'；相对路径从包的数据目录读取）`,
     });
   }
-  let session: ort.InferenceSession;
+  let opened: Awaited<ReturnType<typeof InferenceWorker.open>>;
   try {
-    session = await ort.InferenceSession.create(file, {
+    opened = await InferenceWorker.open(file, {
       executionProviders: ["cpu"],
       intraOpNumThreads: config.threads ?? 1,
       interOpNumThreads: 1,
       executionMode: "sequential",
       graphOptimizationLevel: "all",
       logSeverityLevel: 3,
-    });
+    }, (stopped) => logCrash(stopped, file, ctx));
   } catch (error) {
+    if (error instanceof InferenceThreadStopped) throw new BlockError(prefixed(stoppedText(error), `model ${file}: `, `模型 ${file}：`));
     const reason = error instanceof Error ? error.message : String(error);
     throw new BlockError({
       en: `model file ${file} is not a valid ONNX model, or uses an operator or opset this runtime cannot run: ${reason}`,
       "zh-CN": `模型文件 ${file} 不是有效的 ONNX 模型，或使用了本运行时不支持的算子或 opset：${reason}`,
     });
   }
+  const { worker, info } = opened;
   try {
-    return { session, file, input: modelInput(session, file, config), output: modelOutput(session, file, config) };
+    return { worker, file, input: modelInput(info, file, config), output: modelOutput(info, file, config) };
   } catch (error) {
-    await session.release();
+    await worker.close();
     throw error;
   }
+}
+
+function stoppedText(stopped: InferenceThreadStopped): Text {
+  if (stopped.byClose) return { en: "the block was stopped during the inference", "zh-CN": "推理进行中功能块被停止" };
+  const why = stopped.reason === undefined ? "" : `: ${stopped.reason}`;
+  return {
+    en: `the inference thread stopped unexpectedly (exit code ${stopped.exitCode}${why})`,
+    "zh-CN": `推理线程意外退出（退出码 ${stopped.exitCode}${why}）`,
+  };
+}
+
+function prefixed(text: Text, en: string, zh: string): Text {
+  return { en: en + text.en, "zh-CN": zh + text["zh-CN"] };
+}
+
+function logCrash(stopped: InferenceThreadStopped, file: string, ctx: Context): void {
+  const text = stoppedText(stopped);
+  ctx.log.error({
+    en: `model ${basename(file)}: ${text.en}; it starts again with the next image`,
+    "zh-CN": `模型 ${basename(file)}：${text["zh-CN"]}；将在下一张图像时重新启动`,
+  });
 }
 
 function modelProblem(file: string, en: string, zh: string): BlockError {
@@ -176,7 +202,7 @@ function shapeText(shape: ReadonlyArray<number | string>): string {
 }
 
 /** Reads size and channels from the model when it fixes them; the config fills in what it leaves open. */
-function modelInput(session: ort.InferenceSession, file: string, config: Config): ModelInput {
+function modelInput(session: SessionInfo, file: string, config: Config): ModelInput {
   if (session.inputNames.length !== 1) {
     throw modelProblem(file,
       `it has ${session.inputNames.length} inputs (${session.inputNames.join(", ")}); this block feeds exactly one image`,
@@ -241,7 +267,7 @@ function perChannel(values: number[], channels: number, field: string, file: str
 }
 
 /** The first output; its last dimension, when fixed, must fit the task. */
-function modelOutput(session: ort.InferenceSession, file: string, config: Config): string {
+function modelOutput(session: SessionInfo, file: string, config: Config): string {
   const name = session.outputNames[0];
   const meta = session.outputMetadata[0];
   if (name === undefined) throw modelProblem(file, "it has no output", "它没有输出");
@@ -284,7 +310,7 @@ async function inspect(image: ImageValue, msg: Message, model: OpenModel, ctx: C
 async function decide(image: ImageValue, model: OpenModel, ctx: Context, measurements: Verdict["measurements"]): Promise<Decision> {
   // performance.now() measures elapsed work, not time of day: the engine clock would not see it.
   const started = performance.now();
-  let tensor: ort.Tensor;
+  let tensor: ImageTensor;
   try {
     tensor = await toTensor(imageInput(image)!, model.input);
   } catch (error) {
@@ -295,10 +321,10 @@ async function decide(image: ImageValue, model: OpenModel, ctx: Context, measure
 
   let output: ort.Tensor;
   try {
-    const results = await model.session.run({ [model.input.name]: tensor }, [model.output]);
-    output = results[model.output] as ort.Tensor;
+    output = await model.worker.run(model.input.name, tensor.data, tensor.dims, model.output);
   } catch (error) {
-    return failure("inference-failed", { en: `the model failed on this image: ${describe(error)}`, "zh-CN": `模型处理该图像失败：${describe(error)}` }, ctx, image);
+    const text = error instanceof InferenceThreadStopped ? stoppedText(error) : { en: describe(error), "zh-CN": describe(error) };
+    return failure("inference-failed", prefixed(text, "the model failed on this image: ", "模型处理该图像失败："), ctx, image);
   } finally {
     measurements.inferenceMs = round3(performance.now() - preprocessed);
     ctx.metrics.gauge("inferenceMs", measurements.inferenceMs);
@@ -321,8 +347,13 @@ function failure(code: string, text: Text, ctx: Context, image: ImageValue): Dec
   return { pass: false, label: null, labelTitle: null, score: null, reasons: [{ code, ...text }] };
 }
 
+interface ImageTensor {
+  data: Float32Array;
+  dims: [1, number, number, number];
+}
+
 /** Resized to the model's size (stretched), gray or RGB, normalised, laid out NCHW. */
-async function toTensor(picture: Buffer | string, input: ModelInput): Promise<ort.Tensor> {
+async function toTensor(picture: Buffer | string, input: ModelInput): Promise<ImageTensor> {
   const resized = sharp(picture).resize(input.width, input.height, { fit: "fill" }).removeAlpha();
   const pipeline = input.channels === 1 ? resized.grayscale() : resized.toColourspace("srgb");
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
@@ -337,7 +368,7 @@ async function toTensor(picture: Buffer | string, input: ModelInput): Promise<or
     const out = c * plane;
     for (let i = 0; i < plane; i++) tensor[out + i] = data[i * stride + source]! * scale - offset;
   }
-  return new ort.Tensor("float32", tensor, [1, input.channels, input.height, input.width]);
+  return { data: tensor, dims: [1, input.channels, input.height, input.width] };
 }
 
 function classify(output: ort.Tensor, config: Config): Decision | string {

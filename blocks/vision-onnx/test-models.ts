@@ -67,3 +67,30 @@ export function writeVectorModel(path: string): string {
     output: [tensorInfo("same", [1, 10])],
   });
 }
+
+/**
+ * Gray input [1, 1, size, size] through `steps` matrix products with itself (each through Tanh, to
+ * keep the values finite), then the brightness classifier's head: about 2·size³·steps floating-point
+ * operations, for a model slow enough to be seen running. What it decides means nothing.
+ */
+export function writeSlowClassifier(path: string, size: number, steps: number): string {
+  const node: Onnx.INodeProto[] = [];
+  let last = "image";
+  for (let i = 0; i < steps; i++) {
+    node.push({ opType: "MatMul", input: [last, "image"], output: [`product${i}`] });
+    node.push({ opType: "Tanh", input: [`product${i}`], output: [`bounded${i}`] });
+    last = `bounded${i}`;
+  }
+  node.push(
+    { opType: "GlobalAveragePool", input: [last], output: ["pooled"] },
+    { opType: "Flatten", input: ["pooled"], output: ["flat"], attribute: [{ name: "axis", type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
+    { opType: "Gemm", input: ["flat", "weights", "bias"], output: ["logits"] },
+  );
+  return writeModel(path, {
+    name: "slow",
+    node,
+    initializer: [floats("weights", [1, 2], [10, -10]), floats("bias", [2], [-5, 5])],
+    input: [tensorInfo("image", [1, 1, size, size])],
+    output: [tensorInfo("logits", [1, 2])],
+  });
+}
