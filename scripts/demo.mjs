@@ -1,16 +1,19 @@
-// The README's main job: one simulated shift of the oee-line APP on the built-in simulator at
-// speed, then each machine's OEE as the APP reported it beside the simulator's own ground truth.
+// The README's main job: one simulated shift of the vision-inspection APP on the built-in simulator
+// at speed — every part pictured, judged and, when it fails, rejected by its serial — then its
+// verdicts beside the simulator's ground truth and, as the last line, the path of the shift's report.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const app = "samples/oee-line/oee-line.iapp.yaml";
-const binding = "samples/oee-line/simulator.binding.yaml";
-const work = join(root, "out", "run", "oee-line");
+const app = "samples/vision-inspection/vision-inspection.iapp.yaml";
+const binding = "samples/vision-inspection/simulator.binding.yaml";
+const work = join(root, "out", "run", "vision-inspection");
 // The 早班 (08:00–16:00 in Shanghai), and one minute of the next shift so the APP sees it end.
-const shift = { name: "早班 08:00–16:00", run: "8h1m", speed: 600, seed: 1 };
+const shift = { name: "早班 08:00–16:00", run: "8h1m", speed: 300, seed: 1 };
+/** The APP's OEE of M3 must match the simulator's within this (relative). */
 const TOLERANCE = 0.005;
 
 function step(title) {
@@ -28,14 +31,23 @@ function stop(en, zh) {
 }
 
 const percent = (ratio) => `${(ratio * 100).toFixed(2)} %`;
-/** First column left-aligned, figures right-aligned, the last (words) after two spaces. */
-const row = (cells, widths) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : i === cells.length - 1 ? `  ${c}` : String(c).padStart(widths[i]))).join("");
+const say = (en, zh) => process.stdout.write(`${en}\n  ${zh}\n`);
 
-/** The APP's complete shift reports, from the file its shiftReports node writes. */
-function appReports() {
-  const file = join(work, "data", "shiftReports", "oee-shifts.jsonl");
+/** Every verdict the APP stored, by serial: `pass` true or false, or a `code` for a part without a picture. */
+function appVerdicts() {
+  const db = new DatabaseSync(join(work, "data", "dengta.db"), { readOnly: true });
+  const rows = db.prepare("SELECT value FROM history WHERE series = 'verdicts'").all();
+  db.close();
+  return new Map(rows.map((row) => JSON.parse(row.value)).map((v) => [v.serial, v]));
+}
+
+/** The APP's complete report of the shift, from the file its reports node writes. */
+function shiftReport() {
+  const file = join(work, "data", "reports", "reports.jsonl");
   if (!existsSync(file)) stop("the run left no shift report", "运行未留下班次报表");
-  return readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line).value).filter((r) => !r.partial);
+  const report = readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line).value).find((r) => !r.partial);
+  if (!report) stop("no complete shift report", "没有完整的班次报表");
+  return report;
 }
 
 process.stdout.write(`Dengta demo on Node ${process.version} / 灯塔演示\n`);
@@ -45,23 +57,33 @@ dengta("validate", app, "--binding", binding);
 step(`2. the ${shift.name} shift on the simulator at ×${shift.speed} / 在仿真器上以 ×${shift.speed} 速度运行${shift.name}班次`);
 dengta("run", app, "--binding", binding, "--speed", String(shift.speed), "--seed", String(shift.seed), "--for", shift.run);
 
-step("3. OEE per machine: the APP beside the simulator's ground truth / 各机器 OEE：APP 计算值与仿真器真值对比");
+step("3. the APP's verdicts beside the simulator's ground truth / APP 判定结果与仿真器真值对比");
 const truth = JSON.parse(readFileSync(join(work, "simulator-truth.json"), "utf8"));
-const reports = appReports();
-if (reports.length === 0 || truth.shifts.length === 0) stop("no complete shift to compare", "没有可对比的完整班次");
-const widths = [20, 12, 12, 12, 12, 12, 24];
-process.stdout.write(`${row(["machine 机器", "OEE", "A 时间", "P 性能", "Q 质量", "Δ OEE", "top loss 最大损失"], widths)}\n`);
-let outside = 0;
-for (const report of reports) {
-  const expected = truth.shifts.find((s) => s.start === report.start)?.machines[report.machine.toLowerCase()];
-  if (!expected) stop(`no ground truth for ${report.machine} ${report.shift}`, `${report.machine} ${report.shift} 没有真值`);
-  const delta = report.oee / expected.oee - 1;
-  const ok = Math.abs(delta) <= TOLERANCE;
-  if (!ok) outside++;
-  const loss = report.downtimeReasons[0];
-  const top = loss ? `${loss.reason || loss.state} ${Math.round(loss.seconds / 60)} min` : "—";
-  process.stdout.write(`${row([`${report.machine} ${report.shift} APP`, percent(report.oee), percent(report.availability), percent(report.performance), percent(report.quality), "", top], widths)}\n`);
-  process.stdout.write(`${row([`${report.machine} simulator 仿真器`, percent(expected.oee), percent(expected.availability), percent(expected.performance), percent(expected.quality), `${(delta * 100).toFixed(3)} %`, ok ? "✓ within 0.5 % / 误差 < 0.5 %" : "✗ differs / 不一致"], widths)}\n`);
+const verdicts = appVerdicts();
+const defective = truth.parts.filter((p) => p.defect !== "none");
+const good = truth.parts.filter((p) => p.defect === "none");
+const escaped = defective.filter((p) => verdicts.get(p.serial)?.pass === true || !verdicts.has(p.serial));
+const falselyRejected = good.filter((p) => verdicts.has(p.serial) && verdicts.get(p.serial).pass !== true);
+const rejectedByApp = [...verdicts.values()].filter((v) => v.pass !== true).map((v) => v.serial);
+const rejectedAtStation = new Set(truth.rejects.filter((r) => r.known).map((r) => r.serial));
+const rejectsMissing = rejectedByApp.filter((serial) => !rejectedAtStation.has(serial));
+say(`parts inspected: ${verdicts.size} of ${truth.parts.length} that reached the station (${defective.length} with a defect)`,
+  `检测零件：到达工位的 ${truth.parts.length} 个中检测了 ${verdicts.size} 个（其中 ${defective.length} 个有缺陷）`);
+say(`escape rate: ${escaped.length} / ${defective.length} = ${percent(escaped.length / defective.length)} (defective parts passed)`,
+  `漏检率：${escaped.length} / ${defective.length} = ${percent(escaped.length / defective.length)}（有缺陷却放行）`);
+say(`false-reject rate: ${falselyRejected.length} / ${good.length} = ${percent(falselyRejected.length / good.length)} (good parts rejected)`,
+  `误检率：${falselyRejected.length} / ${good.length} = ${percent(falselyRejected.length / good.length)}（合格却剔除）`);
+say(`rejects received by the station: ${rejectedAtStation.size} for the ${rejectedByApp.length} parts the APP rejected`,
+  `工位收到的剔除：${rejectedAtStation.size} 次，对应 APP 剔除的 ${rejectedByApp.length} 个零件`);
+
+const report = shiftReport();
+const m3 = truth.shifts.find((s) => s.start === report.start)?.machines.m3;
+if (m3 && report.totals.oee !== null) {
+  say(`M3 OEE: APP ${percent(report.totals.oee)}, simulator ${percent(m3.oee)}`, `3 号机 OEE：APP ${percent(report.totals.oee)}，仿真器 ${percent(m3.oee)}`);
 }
-if (outside > 0) stop(`${outside} machine(s) differ from the ground truth by more than 0.5 %`, `${outside} 台机器与真值相差超过 0.5 %`);
-process.stdout.write(`\nshift reports / 班次报表: ${relative(root, join(work, "data", "shiftReports", "oee-shifts.jsonl"))}\n`);
+if (escaped.length > 0) stop(`${escaped.length} defective part(s) passed`, `${escaped.length} 个有缺陷的零件被放行`);
+if (rejectsMissing.length > 0) stop(`${rejectsMissing.length} rejected part(s) never reached the station's reject`, `${rejectsMissing.length} 个剔除零件未送达工位剔除`);
+if (!m3 || Math.abs(report.totals.oee / m3.oee - 1) > TOLERANCE) stop("M3's OEE differs from the ground truth by more than 0.5 %", "3 号机 OEE 与真值相差超过 0.5 %");
+
+process.stdout.write(`\nshift report / 班次报表 (${report.period} ${report.date}; HTML, with .csv and .xlsx beside it):\n`);
+process.stdout.write(`${report.files.html}\n`);
