@@ -67,8 +67,9 @@ const passOn = defineBlock({
   },
 });
 
-async function startReport(config: Record<string, unknown>, startMs: number, site: { calendar?: SiteCalendar } = { calendar }) {
+async function startReport(config: Record<string, unknown>, startMs: number, site: { calendar?: SiteCalendar } = { calendar }, dataDir?: string) {
   return runInHarness({
+    ...(dataDir === undefined ? {} : { dataDir }),
     nodes: {
       report: { block: report, config, outputs: ["report"] },
       goodParts: { block: passOn, outputs: ["out"] },
@@ -311,6 +312,60 @@ describe("dengta.report.shift", () => {
     expect(html).toContain("急停按钮被按下");
     expect(sheetText).toContain("急停按钮被按下");
     expect(readdirSync(join(run.dataDir, "report")).sort()).toEqual(["2026-03-02-早班.csv", "2026-03-02-早班.html", "2026-03-02-早班.xlsx"]);
+  });
+
+  it("continues the shift's report after a restart: the full report has what came before it", async () => {
+    const shift = shifts[1]!;
+    const first = await startReport({}, shift.start);
+    {
+      first.send("goodParts.in", 7, shift.start + HOUR);
+      first.send("report.events", { alarm: "急停", message: "急停按钮被按下", transition: "raised" }, shift.start + 90 * MIN);
+      await first.runUntil(shift.start + 2 * HOUR);
+      await first.stop();
+      expect((await written(first, 1))[0]).toMatchObject({ period: "早班", partial: true, end: shift.start + 2 * HOUR });
+    }
+    const second = await startReport({}, shift.start + 2 * HOUR + 10 * MIN, { calendar }, first.dataDir);
+    second.send("goodParts.in", 5, shift.start + 3 * HOUR);
+    await second.runUntil(shift.end);
+    second.send("report.oee", oeeReport(0, 1), shift.end);
+    await second.runUntil(shift.end + GRACE);
+    const [full] = await written(second, 1);
+    expect(full).toMatchObject({ period: "早班", partial: false, start: shift.start, end: shift.end });
+    expect(full!.totals.counts.goodParts).toMatchObject({ sum: 12, messages: 2 });
+    expect(full!.totals.events).toBe(1);
+    expect(readFileSync(full!.files.html, "utf8")).toContain("急停按钮被按下");
+    await second.stop();
+  });
+
+  it("reports at start a shift that ended while the APP was stopped, without writing it twice", async () => {
+    const shift = shifts[1]!;
+    const first = await startReport({}, shift.start);
+    first.send("goodParts.in", 7, shift.start + HOUR);
+    await first.runUntil(shift.start + 2 * HOUR);
+    await first.stop();
+    await written(first, 1);
+    // Started again in the next shift: the clean stop has written 早班 as far as it went.
+    const second = await startReport({}, shift.end + HOUR, { calendar }, first.dataDir);
+    second.send("goodParts.in", 3, shift.end + 2 * HOUR);
+    await second.runUntil(shift.end + 8 * HOUR + GRACE);
+    const reports = await written(second, 1);
+    expect(reports.map((r) => [r.period, r.partial, r.totals.counts.goodParts?.sum])).toEqual([["中班", true, 3]]);
+    await second.stop();
+  });
+
+  it("after a crash, reports at start what it had kept of a shift that ended meanwhile", async () => {
+    const shift = shifts[1]!;
+    const crashed = await startReport({}, shift.start);
+    await crashed.runUntil(shift.start + HOUR);
+    crashed.send("goodParts.in", 7, shift.start + HOUR);
+    await crashed.runUntil(shift.start + HOUR + MIN);
+    // No stop: the box lost power. The next start is in the next shift.
+    const second = await startReport({}, shift.end + HOUR, { calendar }, crashed.dataDir);
+    const [late] = await written(second, 1);
+    expect(late).toMatchObject({ period: "早班", partial: true, start: shift.start, end: shift.start + HOUR });
+    expect(late!.totals.counts.goodParts).toMatchObject({ sum: 7, messages: 1 });
+    await second.stop();
+    await crashed.stop();
   });
 
   it("reports an idle shift too, caps the events, and uses UTC days without a calendar", async () => {

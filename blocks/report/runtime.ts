@@ -1,8 +1,9 @@
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { defineBlock, numberIn, type BlockContext, type Message, type TimerHandle } from "../../runtime/block.ts";
-import { calendarShifts, type ShiftFinder, type ShiftInstance } from "../../runtime/calendar.ts";
-import { eventRowOf, kpiFigures, oeeReportIn, textOf, totalsOf, type CountTally, type EventRow, type I18nText, type OeeReport, type RawRow, type ReportData } from "./figures.ts";
+import { calendarShifts, type ShiftFinder } from "../../runtime/calendar.ts";
+import { eventRowOf, kpiFigures, oeeReportIn, textOf, totalsOf, type I18nText, type OeeReport, type ReportData } from "./figures.ts";
+import { keepPeriods, keptPeriods, type Period } from "./kept-periods.ts";
 import { siteTime, type SiteTime } from "./site-time.ts";
 
 interface Config {
@@ -13,19 +14,6 @@ interface Config {
   maxEvents?: number;
   maxRows?: number;
   labels?: Readonly<Record<string, string | I18nText>>;
-}
-
-/** What has been collected for one period (a shift, or a day). */
-interface Period {
-  instance: ShiftInstance;
-  /** Where collecting began: the period's start, or later when the block started inside it. */
-  from: number;
-  oee: OeeReport[];
-  counts: Map<string, CountTally>;
-  events: EventRow[];
-  eventsNotListed: number;
-  raw: RawRow[];
-  rawNotKept: number;
 }
 
 interface State {
@@ -43,6 +31,8 @@ interface State {
   /** Reports are written one after another; stop() waits for the last. */
   writing: Promise<void>;
   warnedLate: boolean;
+  /** Clock time the open periods were last kept in the store. */
+  keptAt: number;
 }
 
 type Context = BlockContext<Config, State>;
@@ -55,7 +45,7 @@ const DEFAULT_TITLE: Record<"shift" | "day", I18nText> = {
 export default defineBlock<Config, State>({
   createState: () => ({
     finder: undefined, time: undefined, periodName: undefined, startedAt: 0, periods: [], closedUntil: 0,
-    timer: undefined, timerDue: Number.NaN, writing: Promise.resolve(), warnedLate: false,
+    timer: undefined, timerDue: Number.NaN, writing: Promise.resolve(), warnedLate: false, keptAt: 0,
   }),
 
   start(ctx) {
@@ -70,7 +60,8 @@ export default defineBlock<Config, State>({
       s.finder = calendarShifts(calendar);
     }
     s.time = siteTime(timezone);
-    s.startedAt = s.closedUntil = ctx.clock.now();
+    s.startedAt = s.closedUntil = s.keptAt = ctx.clock.now();
+    resume(ctx);
     periodAt(ctx, s.startedAt);
     schedule(ctx);
   },
@@ -84,6 +75,7 @@ export default defineBlock<Config, State>({
     else collectEvent(ctx, msg);
     if (s.periods.length === 0) periodAt(ctx, s.closedUntil);
     schedule(ctx);
+    if (ctx.clock.now() - s.keptAt >= KEEP_EVERY_MS) keep(ctx);
   },
 
   async stop(ctx) {
@@ -92,6 +84,8 @@ export default defineBlock<Config, State>({
     s.timer = undefined;
     const now = ctx.clock.now();
     closeDue(ctx, now, true);
+    // The next start continues these periods; the report written now is replaced by the full one.
+    keep(ctx, true);
     // What is still open is reported as far as it got: partial unless its end has passed.
     // A period in which nothing arrived has nothing to show yet, and is left out.
     for (const period of s.periods.splice(0)) {
@@ -102,6 +96,44 @@ export default defineBlock<Config, State>({
     await s.writing;
   },
 });
+
+/** A crash loses at most this much of clock time of the open periods (a clean stop loses nothing). */
+const KEEP_EVERY_MS = 60_000;
+
+/** The configuration periods are collected under: one made for another calendar or period is not continued. */
+function keepKey(ctx: Context): string {
+  return JSON.stringify([ctx.config.period ?? "shift", ctx.site.calendar ?? null]);
+}
+
+function keep(ctx: Context, clean = false): void {
+  const s = ctx.state;
+  s.keptAt = ctx.clock.now();
+  keepPeriods(ctx.store, { key: keepKey(ctx), closedUntil: s.closedUntil, at: s.keptAt, clean, periods: s.periods });
+}
+
+/**
+ * Continues the periods the last run left open. One that ended while the APP was not running is
+ * reported now, as far as the APP saw it — unless a clean stop reported it so already.
+ */
+function resume(ctx: Context): void {
+  const s = ctx.state;
+  const kept = keptPeriods(ctx.store, keepKey(ctx));
+  if (kept === undefined) return;
+  s.closedUntil = kept.closedUntil;
+  for (const period of kept.periods) {
+    if (period.instance.end > s.startedAt) {
+      s.periods.push(period);
+      continue;
+    }
+    s.closedUntil = period.instance.end;
+    if (kept.clean || isEmpty(period)) continue;
+    const end = Math.max(Math.min(kept.at, period.instance.end), period.from);
+    write(ctx, period, end, end < period.instance.end || period.from > period.instance.start);
+  }
+  // A message from the time the APP was not running belongs to a continued period, or it is late.
+  const first = s.periods[0];
+  s.closedUntil = first === undefined ? s.startedAt : Math.max(s.closedUntil, Math.min(first.instance.start, s.startedAt));
+}
 
 /** The open period for time `t` (the one containing it, or the next to start), opened if need be. */
 function periodAt(ctx: Context, t: number): Period {
@@ -133,6 +165,7 @@ function closeDue(ctx: Context, now: number, inclusive: boolean): void {
     write(ctx, first, first.instance.end, first.from > first.instance.start);
     // The next period opens even if nothing arrives in it: a report of an idle shift says so.
     if (s.periods.length === 0) periodAt(ctx, s.closedUntil);
+    keep(ctx);
   }
 }
 
