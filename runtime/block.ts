@@ -87,10 +87,17 @@ export interface SiteContext {
   readonly cameras: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Shifts and breaks in the site's time zone, from the binding; undefined when it gives none. */
   readonly calendar?: SiteCalendar;
+  /** The site's name from the binding (`site`), for reports and messages people read. */
+  readonly name?: SiteName;
   /** A secret's value on this box: $DENGTA_SECRET_<NAME>, or a file in the credentials folder. */
   secret(name: string): string | undefined;
   /** The bundle's data folder; I/O blocks keep shared state (e.g. the OPC UA PKI) under it. */
   readonly dataDir: string;
+}
+
+export interface SiteName {
+  en: string;
+  "zh-CN": string;
 }
 
 export interface SiteCalendar {

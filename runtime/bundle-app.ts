@@ -1,4 +1,4 @@
-import type { ResolvedSignal, SiteCalendar } from "./block.ts";
+import type { ResolvedSignal, SiteCalendar, SiteName } from "./block.ts";
 import type { EnginePlan, PlannedEdge, PlannedNode } from "./engine.ts";
 
 /** The APP as the compiler writes it into a bundle (app.json): checked, resolved, in run order. */
@@ -17,6 +17,7 @@ export type BundleBinding = {
   endpoints?: Record<string, Record<string, unknown>>;
   cameras?: Record<string, Record<string, unknown>>;
   calendar?: SiteCalendar;
+  site?: SiteName;
 } & Record<string, unknown>;
 
 export function planFor(app: BundleApp, binding: BundleBinding | null): EnginePlan {

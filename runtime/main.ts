@@ -113,7 +113,8 @@ async function runApp(app: BundleApp, binding: BundleBinding | null, blocks: Rea
   const states = new StateDatabase(join(options.dataDir, "dengta.db"));
   const site = {
     endpoints: resolveSimulator(binding?.endpoints ?? {}), cameras: binding?.cameras ?? {},
-    ...(binding?.calendar ? { calendar: binding.calendar } : {}), secret: (name: string) => readSecret(name),
+    ...(binding?.calendar ? { calendar: binding.calendar } : {}), ...(binding?.site ? { name: binding.site } : {}),
+    secret: (name: string) => readSecret(name),
   };
   const engine = new Engine(planFor(app, binding), blocks, {
     clock, dataDir: options.dataDir, log: out.log, openStore: (id) => states.storeFor(id), site,

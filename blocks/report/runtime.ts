@@ -258,7 +258,7 @@ function schedule(ctx: Context): void {
 }
 
 function siteName(ctx: Context): I18nText | undefined {
-  const given = ctx.config.site ?? (ctx.site as unknown as { name?: unknown }).name;
+  const given: unknown = ctx.config.site ?? ctx.site.name;
   if (typeof given === "string" && given !== "") return { en: given, "zh-CN": given };
   if (typeof given === "object" && given !== null) {
     const { en, "zh-CN": zh } = given as Partial<I18nText>;

@@ -85,6 +85,7 @@ describe("samples/vision-inspection", () => {
     expect(report.totals.events).toBe(report.totals.counts.rejected!.sum);
     const html = readFileSync(report.files.html, "utf8");
     expect(html).toContain("视觉检测班次报表");
+    expect(html).toContain("仿真产线"); // the binding's site
     expect(html).toContain(kept[0]!.serial);
   }, 600_000);
 
