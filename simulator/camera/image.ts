@@ -5,9 +5,14 @@ import { Prng, streamSeed } from "../model/prng.ts";
 export const IMAGE_WIDTH = 640;
 export const IMAGE_HEIGHT = 480;
 
+/** How far a part may sit off the camera's centre, in pixels, and how much the light may vary, in gray levels. */
+export const PLACEMENT_PX = 3;
+export const LIGHT_LEVELS = 4;
+
 /**
- * Synthetic grayscale pictures of parts: one base picture made once, then per part a copy with
- * its defect drawn in and a cheap PNG encode. A part's picture depends only on seed and serial.
+ * Synthetic grayscale pictures of parts: one base picture made once, then per part a copy placed
+ * a few pixels off centre under slightly different light, with its defect drawn in, and a cheap
+ * PNG encode. No two parts look the same; a part's picture depends only on seed and serial.
  */
 export class Camera {
   private readonly base: Buffer;
@@ -17,8 +22,8 @@ export class Camera {
   }
 
   async picture(part: StationPart): Promise<Buffer> {
-    const pixels = Buffer.from(this.base);
     const prng = new Prng(streamSeed(this.seed, part.serial));
+    const pixels = placed(this.base, prng);
     if (part.defect === "scratch") drawScratch(pixels, prng);
     if (part.defect === "spots") drawSpots(pixels, prng);
     return encodePng(pixels);
@@ -40,6 +45,22 @@ async function encodePng(pixels: Buffer): Promise<Buffer> {
   const png = new PNG({ width: IMAGE_WIDTH, height: IMAGE_HEIGHT, colorType: 0, inputColorType: 0, inputHasAlpha: false, deflateLevel: 1 });
   png.data = pixels;
   return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, deflateLevel: 1 });
+}
+
+/** The base picture moved by up to PLACEMENT_PX each way (edges repeated) and lit up to LIGHT_LEVELS brighter or darker. */
+function placed(base: Buffer, prng: Prng): Buffer {
+  const dx = Math.round(prng.between(-PLACEMENT_PX, PLACEMENT_PX));
+  const dy = Math.round(prng.between(-PLACEMENT_PX, PLACEMENT_PX));
+  const light = Math.round(prng.between(-LIGHT_LEVELS, LIGHT_LEVELS));
+  const level = new Uint8Array(256).map((_, v) => clamp(v + light));
+  const pixels = Buffer.alloc(base.length);
+  for (let y = 0; y < IMAGE_HEIGHT; y++) {
+    const row = Math.min(IMAGE_HEIGHT - 1, Math.max(0, y - dy)) * IMAGE_WIDTH;
+    for (let x = 0; x < IMAGE_WIDTH; x++) {
+      pixels[y * IMAGE_WIDTH + x] = level[base[row + Math.min(IMAGE_WIDTH - 1, Math.max(0, x - dx))]!]!;
+    }
+  }
+  return pixels;
 }
 
 /** A bright round part on a dark belt, with a little texture. */

@@ -36,9 +36,9 @@ export class SimulatorCamera {
 
   start(ctx: BlockContext<unknown, unknown>): void {
     const session = (this.session = endpointSession(ctx, this.endpoint));
-    // Every good part has the same picture (defects are drawn on one base picture), so with the
-    // default trigger the server reports no change from one good part to the next: the source
-    // timestamp must count as a change too.
+    // Two parts may give the same bytes (a camera's picture of two identical parts; Camera.Serial
+    // repeats nothing, but Camera.Image may), and with the default trigger a server reports no
+    // change between them: the source timestamp must count as a change too.
     const filter = new DataChangeFilter({ trigger: DataChangeTrigger.StatusValueTimestamp, deadbandType: DeadbandType.None });
     const parameters = { samplingInterval: 0, queueSize: 32, discardOldest: true, filter };
     const watch = (name: string, onReading: (reading: Reading) => void) => this.stops.push(session.monitor({
