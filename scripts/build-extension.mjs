@@ -3,11 +3,13 @@
 // (core and the OPC UA client load on first use from files of their own); the simulator runs from
 // the CLI built into dist/dengta-cli.mjs;
 // bundles are compiled with esbuild-wasm from the runtime and blocks prebuilt here, their
-// dependencies included; the webview is built by scripts/build-webview.mjs.
+// dependencies included; the webview is built by scripts/build-webview.mjs. Native packages (sharp,
+// onnxruntime-node) a bundle downloads from the npm registry by native-packages.json.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { nativePackageList } from "../core/bundle/native-package-list.ts";
 import { buildExtensionCli } from "./build-extension-cli.mjs";
 import { esbuildAsWasm, root } from "./esbuild-node.mjs";
 
@@ -93,7 +95,7 @@ function buildPrebuiltLibrary() {
     charset: "utf8",
     legalComments: "eof",
     define: { "process.env.NODE_ENV": '"production"' },
-    // Native packages stay outside, as in a bundle's main.js (core/bundle/native.ts NATIVE_PACKAGES).
+    // Native packages stay outside, as in a bundle's main.js (core/bundle/native-rules.ts NATIVE_PACKAGES).
     external: ["proper-lockfile", "sharp", "onnxruntime-node"],
     logLevel: "warning",
   });
@@ -107,12 +109,19 @@ function copyResources() {
   cpSync(join(root, "extension", "walkthrough"), join(stage, "walkthrough"), { recursive: true });
   cpSync(join(root, "LICENSE"), join(stage, "LICENSE"));
   cpSync(join(root, "extension", "README.md"), join(stage, "README.md"));
+  writeNativePackageList();
   cpSync(join(root, "schemas"), join(stage, "schemas"), { recursive: true });
   cpSync(join(root, "samples"), join(stage, "samples"), { recursive: true });
   // Manifests, config schemas and docs; the code is in prebuilt/.
   cpSync(join(root, "blocks"), join(stage, "blocks"), { recursive: true, filter: (src) => !/\.ts$/.test(src) || src.endsWith("runtime.ts") && !src.includes(".test.") });
   // vsce leaves node_modules out of a package made with --no-dependencies.
   cpSync(join(root, "node_modules", "esbuild-wasm"), join(stage, "dist", "esbuild-wasm"), { recursive: true });
+}
+
+/** What a bundle may carry in node_modules/, pinned by package-lock.json: the extension has no node_modules to copy from. */
+function writeNativePackageList() {
+  const lock = JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8"));
+  writeFileSync(join(stage, "native-packages.json"), `${JSON.stringify(nativePackageList(lock), null, 2)}\n`);
 }
 
 /** `vsce package` of the staged folder: dependencies are inside the bundles, none to collect. */

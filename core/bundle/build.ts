@@ -9,6 +9,7 @@ import { UserError } from "../user-error.ts";
 import { validateApp, type AppInput } from "../validate.ts";
 import { deployFiles } from "./deploy.ts";
 import { compileMain } from "./entry.ts";
+import { lockedPackages, type LockedSource } from "./locked-packages.ts";
 import { nativeFiles } from "./native.ts";
 import { nodeBinaryFor } from "./node-binary.ts";
 import { signManifest, type SigningKey } from "./signing.ts";
@@ -23,6 +24,8 @@ export interface BuildOptions {
   withNode?: boolean;
   signingKey?: SigningKey;
   registry?: BlockRegistry;
+  /** Native packages from this registry and list instead of the installed node_modules (the extension has none). */
+  packages?: LockedSource;
 }
 
 export interface BuildResult {
@@ -44,7 +47,7 @@ export async function buildBundle(options: BuildOptions): Promise<BuildResult> {
 
   const compiled = await compileMain(app.nodes.map((n) => n.block));
   add("main.js", compiled.main);
-  for (const [name, file] of await nativeFiles(compiled.native, options.target)) add(name, file.bytes, file.mode);
+  for (const [name, file] of await nativeFiles(compiled.native, options.target, options.packages && lockedPackages(options.packages))) add(name, file.bytes, file.mode);
   add("package.json", json({ name: `dengta-${app.document.app.id}`, version: app.document.app.version, private: true, type: "commonjs", main: "main.js", engines: { node: REQUIRED_NODE } }));
   add("app.json", json(bundleApp(app)));
   add("binding.json", json(app.binding ?? null));

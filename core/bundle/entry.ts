@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import type { RegisteredBlock } from "../registry.ts";
 import { dengtaHome } from "../project-paths.ts";
-import { NATIVE_PACKAGES } from "./native.ts";
+import { NATIVE_PACKAGES } from "./native-rules.ts";
 
 /**
  * A module of the runtime or a block, as a path relative to the home folder. The VS Code extension

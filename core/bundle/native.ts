@@ -1,52 +1,37 @@
 // Packages with native code cannot be compiled into main.js: a bundle that uses one carries it in
 // node_modules/, with the prebuilt binaries for its target only (linux-x64 or linux-arm64, glibc).
 // A binary package for another architecture than this machine's is fetched from the npm registry
-// (`npm pack`, cached in ~/.cache/dengta), as --with-node does for Node itself.
+// (`npm pack`, cached in ~/.cache/dengta), as --with-node does for Node itself. The extension, which
+// has no node_modules, takes every package from the registry instead (locked-packages.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { dengtaHome } from "../project-paths.ts";
 import { UserError } from "../user-error.ts";
+import { arch, carriedDependencies, forTarget, NATIVE_PACKAGES, type NativeRule, type PackageDependencies } from "./native-rules.ts";
 import { registryPackage } from "./registry-package.ts";
 import type { BundleTarget } from "./targets.ts";
-
-/** What main.js leaves to node_modules/, and which of each package's files a box needs. */
-export const NATIVE_PACKAGES: Record<string, NativeRule> = {
-  sharp: { skip: /^(src|install)\//, dependencies: "all" },
-  // Its other dependencies serve the install script (the CUDA download), not the library.
-  "onnxruntime-node": { skip: /^(script|lib)\/|^bin\/napi-v\d+\/(?!linux\/)|\.(d\.ts|js\.map)$/, dependencies: ["onnxruntime-common"], perArch: /^bin\/napi-v\d+\/linux\/([^/]+)\// },
-};
-
-interface NativeRule {
-  /** Package files a box never needs. */
-  skip: RegExp;
-  dependencies: "all" | string[];
-  /** Files under a folder named for an architecture: only the target's are kept. */
-  perArch?: RegExp;
-}
 
 export interface BundleFile {
   bytes: Uint8Array;
   mode: "644" | "755";
 }
 
-interface PackageJson {
+interface PackageJson extends PackageDependencies {
   name: string;
   version: string;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  os?: string[];
-  cpu?: string[];
-  libc?: string[];
 }
 
-/** node_modules/… files for the native packages `used`, for `target`. */
-export async function nativeFiles(used: readonly string[], target: BundleTarget): Promise<Map<string, BundleFile>> {
+/** Finds a package's folder; `from` is the folder of the package that needs it. */
+export type PackageSource = (name: string, from: string, target: BundleTarget) => Promise<string>;
+
+/** node_modules/… files for the native packages `used`, for `target`, with the packages from `source`. */
+export async function nativeFiles(used: readonly string[], target: BundleTarget, source: PackageSource = installedPackage): Promise<Map<string, BundleFile>> {
   const files = new Map<string, BundleFile>();
   const seen = new Set<string>();
   const add = async (name: string, from: string) => {
     if (seen.has(name)) return;
     seen.add(name);
-    const folder = await packageFolder(name, from, target);
+    const folder = await source(name, from, target);
     const pkg = JSON.parse(readFileSync(join(folder, "package.json"), "utf8")) as PackageJson;
     const rule = NATIVE_PACKAGES[name];
     for (const file of filesOf(folder)) {
@@ -55,31 +40,14 @@ export async function nativeFiles(used: readonly string[], target: BundleTarget)
       const path = join(folder, file);
       files.set(`node_modules/${name}/${file}`, { bytes: readFileSync(path), mode: (statSync(path).mode & 0o111) !== 0 ? "755" : "644" });
     }
-    for (const dependency of dependenciesOf(pkg, rule)) await add(dependency, folder);
-    for (const optional of Object.keys(pkg.optionalDependencies ?? {})) {
-      if (forTarget(optional, target)) await add(optional, folder);
-    }
+    for (const dependency of carriedDependencies(name, pkg, target)) await add(dependency, folder);
   };
   for (const name of [...used].sort()) await add(name, dengtaHome());
   return new Map([...files.entries()].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-function dependenciesOf(pkg: PackageJson, rule: NativeRule | undefined): string[] {
-  const all = Object.keys(pkg.dependencies ?? {});
-  return rule === undefined || rule.dependencies === "all" ? all : rule.dependencies;
-}
-
 function archOf(rule: NativeRule, file: string): string | undefined {
   return rule.perArch?.exec(file)?.[1];
-}
-
-function arch(target: BundleTarget): string {
-  return target === "linux-arm64" ? "arm64" : "x64";
-}
-
-/** An optional dependency is a platform binary: its name says which (sharp's @img/sharp-linux-x64). */
-function forTarget(name: string, target: BundleTarget): boolean {
-  return new RegExp(`-linux-${arch(target)}$`).test(name);
 }
 
 /** Where Node would find the package from `from`: node_modules/ here or in a folder above (a package's "exports" may hide its package.json from require.resolve). */
@@ -92,7 +60,7 @@ function installedFolder(name: string, from: string): string | undefined {
 }
 
 /** The package's folder: installed here, or (a binary for another architecture) from the registry. */
-async function packageFolder(name: string, from: string, target: BundleTarget): Promise<string> {
+export async function installedPackage(name: string, from: string, target: BundleTarget): Promise<string> {
   const installed = installedFolder(name, from);
   if (installed !== undefined) return installed;
   if (!forTarget(name, target)) {

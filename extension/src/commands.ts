@@ -6,6 +6,7 @@ import { CANVAS_VIEW_TYPE } from "./canvas-editor.ts";
 import { coreServices } from "./lazy-core.ts";
 import { isAppDocument, type AppDiagnostics } from "./diagnostics.ts";
 import { inUiLanguage } from "./locale.ts";
+import { errorMessage, nativePackages } from "./native-packages.ts";
 import { provideNodeForEsbuild } from "./node-for-esbuild.ts";
 import type { RunController } from "./run/run-controller.ts";
 import { refuseWhenUntrusted } from "./trust.ts";
@@ -24,7 +25,7 @@ export function registerCommands(context: vscode.ExtensionContext, diagnostics: 
   add("dengta.validate", (uri) => validate(diagnostics, uri));
   add("dengta.build", (uri) => {
     provideNodeForEsbuild(launchers);
-    return build(uri);
+    return build(uri, context.extensionUri.fsPath);
   });
   add("dengta.openCanvas", (uri) => openWith(uri, CANVAS_VIEW_TYPE));
   add("dengta.openText", (uri) => openWith(uri, "default"));
@@ -79,7 +80,7 @@ async function newApp(samplesDir: string, sample?: string): Promise<vscode.Uri |
   return app;
 }
 
-async function build(uri: vscode.Uri | undefined): Promise<void> {
+async function build(uri: vscode.Uri | undefined, extensionPath: string): Promise<void> {
   if (refuseWhenUntrusted(vscode.l10n.t("Building a bundle"))) return;
   const app = targetApp(uri);
   if (!app) return;
@@ -92,11 +93,11 @@ async function build(uri: vscode.Uri | undefined): Promise<void> {
   const outDir = join(root, "dist", basename(app.fsPath, ".iapp.yaml"));
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: vscode.l10n.t("Building the edge bundle of {0}…", basename(app.fsPath)) },
-    () => buildBundle({ app: { file: app.fsPath, text: document.getText() }, ...(binding ? { binding: { file: binding } } : {}), outDir, target: "linux-x64" }),
+    (progress) => buildBundle({ app: { file: app.fsPath, text: document.getText() }, ...(binding ? { binding: { file: binding } } : {}), outDir, target: "linux-x64", packages: nativePackages(extensionPath, progress) }).catch(errorMessage),
   );
-  if (!result.bundle || hasErrors(result.diagnostics)) {
-    const first = result.diagnostics[0];
-    void vscode.window.showErrorMessage(vscode.l10n.t("The bundle was not built: {0}", first ? inUiLanguage(first.message) : ""));
+  if (typeof result === "string" || !result.bundle || hasErrors(result.diagnostics)) {
+    const first = typeof result === "string" ? result : result.diagnostics[0] && inUiLanguage(result.diagnostics[0].message);
+    void vscode.window.showErrorMessage(vscode.l10n.t("The bundle was not built: {0}", first ?? ""));
     return;
   }
   await vscode.commands.executeCommand("revealInExplorer", vscode.Uri.file(result.bundle.dir));

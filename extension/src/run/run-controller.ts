@@ -10,6 +10,7 @@ import type { CanvasEditorProvider } from "../canvas-editor.ts";
 import { pickBinding, targetApp } from "../commands.ts";
 import { coreServices } from "../lazy-core.ts";
 import { inUiLanguage, uiLocale } from "../locale.ts";
+import { errorMessage, nativePackages } from "../native-packages.ts";
 import { provideNodeForEsbuild } from "../node-for-esbuild.ts";
 import { refuseWhenUntrusted } from "../trust.ts";
 import { findNode } from "./node-finder.ts";
@@ -120,11 +121,11 @@ export class RunController implements vscode.Disposable {
     const outDir = join(root, "out", "run", basename(app.fsPath, ".iapp.yaml"), "bundle");
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: vscode.l10n.t("Building {0}…", basename(app.fsPath)) },
-      () => buildBundle({ app: { file: app.fsPath, text: document.getText() }, binding: { file: binding }, outDir, target: "linux-x64" }),
+      (progress) => buildBundle({ app: { file: app.fsPath, text: document.getText() }, binding: { file: binding }, outDir, target: "linux-x64", packages: nativePackages(this.context.extensionUri.fsPath, progress) }).catch(errorMessage),
     );
-    if (result.bundle && !hasErrors(result.diagnostics)) return result.bundle.dir;
-    const first = result.diagnostics[0];
-    void vscode.window.showErrorMessage(vscode.l10n.t("The APP was not run: {0}", first ? inUiLanguage(first.message) : ""));
+    if (typeof result !== "string" && result.bundle && !hasErrors(result.diagnostics)) return result.bundle.dir;
+    const first = typeof result === "string" ? result : result.diagnostics[0] && inUiLanguage(result.diagnostics[0].message);
+    void vscode.window.showErrorMessage(vscode.l10n.t("The APP was not run: {0}", first ?? ""));
     return undefined;
   }
 
