@@ -3,8 +3,11 @@
 // builds bundles that carry sharp or onnxruntime-node. Each .tgz is checked against its sha512
 // before it is unpacked, into the cache registry-package.ts fills too.
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { UserError } from "../user-error.ts";
 import type { PackageSource } from "./native.ts";
 import type { LockedPackage } from "./native-package-list.ts";
@@ -32,32 +35,39 @@ export function lockedPackages(source: LockedSource): PackageSource {
   };
 }
 
-/** The checked .tgz, written into `work`. */
+/** The checked .tgz, written into `work`: streamed, since onnxruntime-node's is over 100 MB. */
 async function download(locked: LockedPackage, source: LockedSource, work: string): Promise<string> {
   source.onDownload?.(locked.name, locked.version);
-  const bytes = await fetchTarball(locked, source.registry);
-  if (!locked.integrity.split(/\s+/).includes(sha512Integrity(bytes))) {
+  const tgz = join(work, "package.tgz");
+  const integrity = await fetchTarball(locked, source.registry, tgz);
+  if (!locked.integrity.split(/\s+/).includes(integrity)) {
     throw new UserError(`${spec(locked)} from ${source.registry} is not the package Dengta was built with (its sha512 differs); it was not unpacked`,
       `从 ${source.registry} 下载的 ${spec(locked)} 与 Dengta 构建时的包不一致（sha512 不同），未解包`);
   }
-  const tgz = join(work, "package.tgz");
-  writeFileSync(tgz, bytes);
   return tgz;
 }
 
-async function fetchTarball(locked: LockedPackage, registry: string): Promise<Uint8Array> {
+/** Downloads into `file`; its sha512, as Subresource Integrity. */
+async function fetchTarball(locked: LockedPackage, registry: string, file: string): Promise<string> {
   const url = `${registry.replace(/\/+$/, "")}${locked.path}`;
+  const hash = createHash("sha512");
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
-    if (response.status !== 200) {
+    if (response.status !== 200 || response.body === null) {
       await response.body?.cancel();
       throw new UserError(`the npm registry ${registry} answered ${response.status} ${response.statusText} for ${spec(locked)} (${url})`,
         `npm 仓库 ${registry} 对 ${spec(locked)} 的回应是 ${response.status} ${response.statusText}（${url}）`);
     }
-    return new Uint8Array(await response.arrayBuffer());
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream<Uint8Array>), async function* (chunks: AsyncIterable<Uint8Array>) {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        yield chunk;
+      }
+    }, createWriteStream(file));
   } catch (error) {
     throw error instanceof UserError ? error : unreachable(registry, locked, error);
   }
+  return `sha512-${hash.digest("base64")}`;
 }
 
 function unreachable(registry: string, locked: LockedPackage, error: unknown): UserError {
@@ -65,10 +75,6 @@ function unreachable(registry: string, locked: LockedPackage, error: unknown): U
   return new UserError(
     `cannot reach the npm registry ${registry} to download ${spec(locked)} (${reason}). Choose another registry in the setting dengta.npmRegistry; in China, try https://registry.npmmirror.com`,
     `无法连接 npm 仓库 ${registry} 下载 ${spec(locked)}（${reason}）。请在设置 dengta.npmRegistry 中换一个仓库；在中国大陆可使用 https://registry.npmmirror.com`);
-}
-
-function sha512Integrity(bytes: Uint8Array): string {
-  return `sha512-${createHash("sha512").update(bytes).digest("base64")}`;
 }
 
 function spec(locked: LockedPackage): string {
