@@ -99,20 +99,60 @@ interface EditorWorkload extends Workload {
   detail?: Record<string, unknown>;
 }
 
-export async function run(): Promise<EditorWorkload[]> {
+interface BenchApp {
+  n: number;
+  file: string;
+  blocks: number;
+  text: string;
+}
+
+/** A workspace folder in `work` with a generated APP of each size. */
+function benchWorkspace(work: string, sizes: readonly number[]): { workspace: string; apps: BenchApp[] } {
   if (!existsSync(join(EXTENSION_DIR, "dist", "extension.js"))) {
     throw new Error(`${EXTENSION_DIR} has no dist/extension.js: run \`node scripts/build-extension.mjs --quiet\` first`);
   }
+  const workspace = join(work, "workspace");
+  mkdirSync(workspace);
+  const apps = sizes.map((n) => {
+    const app = generateApp(n);
+    const file = `bench-${n}.iapp.yaml`;
+    writeFileSync(join(workspace, file), app.text);
+    return { n, file, blocks: app.blocks, text: app.text };
+  });
+  return { workspace, apps };
+}
+
+/**
+ * Open → interactive times of the canvas (ms) for generated APPs of each size, in one fresh VS Code
+ * session, after an untimed open of each: what bench/compare sets beside Node-RED's editor.
+ */
+export async function canvasOpenTimes(sizes: readonly number[], runs: number): Promise<Map<number, number[]>> {
+  const work = mkdtempSync(join(tmpdir(), "dengta-bench-canvas-"));
+  try {
+    const { workspace, apps } = benchWorkspace(work, sizes);
+    const vsix = await packageVsix(EXTENSION_DIR, join(work, "dengta-bench.vsix"));
+    const vscode = await startVsCode({ vsix, workspace, name: "bench-canvas", dir: join(work, "session") });
+    try {
+      const times = new Map<number, number[]>();
+      for (const app of apps) {
+        await openCanvas(vscode, app.file, app.blocks);
+        const timed: number[] = [];
+        for (let i = 0; i < runs; i++) timed.push((await openCanvas(vscode, app.file, app.blocks)).interactive);
+        times.set(app.blocks, timed);
+      }
+      return times;
+    } finally {
+      await vscode.stop();
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export async function run(): Promise<EditorWorkload[]> {
   const work = mkdtempSync(join(tmpdir(), "dengta-bench-editor-"));
   try {
-    const workspace = join(work, "workspace");
-    mkdirSync(workspace);
-    const apps = SIZES.map((n) => {
-      const app = generateApp(n);
-      const file = `bench-${n}.iapp.yaml`;
-      writeFileSync(join(workspace, file), app.text);
-      return { n, file, blocks: app.blocks, text: app.text };
-    });
+    const { workspace, apps } = benchWorkspace(work, SIZES);
     const proxy = activationProxy(work);
     const hostView = apps.map(({ n, file, text }) => hostViewCost(n, file, text));
     const vsix = await packageVsix(EXTENSION_DIR, join(work, "dengta-bench.vsix"));

@@ -8,11 +8,9 @@
  *  (d) cold start of that bundle: spawn → first status report in which a subscribe node has out > 0.
  * Run through `npm run bench` (or `npm run bench -- runtime`), never as a test.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import {
   AttributeIds, OPCUACertificateManager, OPCUAClient, TimestampsToReturn, type DataValue,
 } from "node-opcua";
@@ -21,9 +19,10 @@ import type { AnyBlockDefinition, BlockStore, Message, ResolvedSignal } from "..
 import { defineBlock } from "../runtime/block.ts";
 import type { BundleApp } from "../runtime/bundle-app.ts";
 import { WallClock } from "../runtime/clock.ts";
-import { Engine, type NodeStats } from "../runtime/engine.ts";
+import { Engine } from "../runtime/engine.ts";
 import subscribe from "../blocks/opcua-subscribe/runtime.ts";
 import { BENCH_COUNTER_NODE, NAMESPACE_URI, startSimulator, type RunningSimulator } from "../simulator/index.ts";
+import { sleep, spawnBare, spawnBundle, stopAllChildren, stopChild, vmRssMb, within, type StatusRecord } from "./bundle-process.ts";
 import { median, percentile, round, type Workload } from "./measure.ts";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -47,8 +46,6 @@ const LOAD_SPEED = 600;
 /** (d): timed cold starts with a new data folder each, and restarts on a kept one. */
 const COLD_RUNS = 5;
 
-const children = new Set<ChildProcess>();
-
 export async function run(): Promise<Workload[]> {
   const work = mkdtempSync(join(tmpdir(), "dengta-bench-runtime-"));
   try {
@@ -61,7 +58,7 @@ export async function run(): Promise<Workload[]> {
     const load = await withSimulator(work, LOAD_SPEED, (sim) => memoryWorkloads(bundleDir, sim, work, `load, speed ${LOAD_SPEED}`));
     return [...latency, ...idle, ...load];
   } finally {
-    await Promise.all([...children].map((child) => stopChild(child)));
+    await stopAllChildren();
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -225,63 +222,6 @@ async function buildLineCapture(work: string): Promise<string> {
   return outDir;
 }
 
-interface StatusRecord {
-  level: "status";
-  stats: Record<string, NodeStats>;
-}
-
-/** The bundle as `node main.js`, with each JSON status report handed to `onStatus` with its arrival time. */
-interface BundleRun {
-  child: ChildProcess;
-  spawnedAt: number;
-  /** Resolves with the first status (and its arrival, performance.now()) that `check` accepts. */
-  waitStatus(what: string, check: (status: StatusRecord) => boolean, timeoutMs?: number): Promise<{ status: StatusRecord; at: number }>;
-  stop(): Promise<void>;
-}
-
-function spawnBundle(bundleDir: string, sim: RunningSimulator, dataDir: string): BundleRun {
-  const args = [
-    join(bundleDir, "main.js"), "--allow-unsigned", "--no-health", "--clock", "follow", "--json",
-    "--status-every", String(STATUS_EVERY_MS), "--data", dataDir,
-  ];
-  const spawnedAt = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DENGTA_SIMULATOR_URL: sim.endpointUrl } });
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  const waiters = new Set<(status: StatusRecord, at: number) => void>();
-  const tail: string[] = [];
-  const keep = (line: string) => { tail.push(line); if (tail.length > 10) tail.shift(); };
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    const at = performance.now();
-    let record: { level?: string };
-    try {
-      record = JSON.parse(line) as { level?: string };
-    } catch {
-      return keep(line);
-    }
-    if (record.level !== "status") return keep(line);
-    for (const waiter of [...waiters]) waiter(record as StatusRecord, at);
-  });
-  createInterface({ input: child.stderr! }).on("line", keep);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.on("exit", () => { exited = true; resolve(); }));
-  return {
-    child, spawnedAt,
-    waitStatus: (what, check, timeoutMs = 60_000) => new Promise((resolve, reject) => {
-      const done = () => { clearTimeout(timer); waiters.delete(waiter); };
-      const waiter = (status: StatusRecord, at: number) => {
-        if (!check(status)) return;
-        done();
-        resolve({ status, at });
-      };
-      const timer = setTimeout(() => { done(); reject(new Error(`bundle: no ${what} in ${timeoutMs} ms; last lines:\n${tail.join("\n")}`)); }, timeoutMs);
-      waiters.add(waiter);
-      void exit.then(() => { if (waiters.has(waiter)) { done(); reject(new Error(`bundle exited before ${what}; last lines:\n${tail.join("\n")}`)); } });
-    }),
-    stop: () => (exited ? Promise.resolve() : stopChild(child)),
-  };
-}
-
 function subscribeNodes(bundleDir: string): string[] {
   const app = JSON.parse(readFileSync(join(bundleDir, "app.json"), "utf8")) as BundleApp;
   const ids = app.nodes.filter((n) => n.block.startsWith("dengta.opcua.subscribe@")).map((n) => n.id);
@@ -304,7 +244,7 @@ interface MemoryWorkload extends Workload {
 async function memoryWorkloads(bundleDir: string, sim: RunningSimulator, work: string, label: string): Promise<Workload[]> {
   const ids = subscribeNodes(bundleDir);
   const bare = await spawnBare();
-  const bundle = spawnBundle(bundleDir, sim, mkdtempSync(join(work, "data-")));
+  const bundle = spawnBundle(bundleDir, sim.endpointUrl, mkdtempSync(join(work, "data-")), STATUS_EVERY_MS);
   try {
     const receiving = await bundle.waitStatus(`status with all ${ids.length} subscribe nodes out > 0`, (s) => ids.every((id) => (s.stats[id]?.out ?? 0) > 0));
     const connectMs = receiving.at - bundle.spawnedAt;
@@ -342,21 +282,6 @@ async function memoryWorkloads(bundleDir: string, sim: RunningSimulator, work: s
   }
 }
 
-/** A Node process that only waits: the floor under any bundle's memory. */
-async function spawnBare(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["-e", "process.stdout.write('ready\\n'); setInterval(() => {}, 1 << 30);"], { stdio: ["ignore", "pipe", "ignore"] });
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  await within(new Promise<void>((resolve) => child.stdout!.once("data", () => resolve())), 10_000, () => "bare node did not start");
-  return child;
-}
-
-function vmRssMb(pid: number): number {
-  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  if (!match) throw new Error(`no VmRSS for ${pid}`);
-  return Number(match[1]) / 1024;
-}
-
 function blocksOf(bundleDir: string): number {
   return (JSON.parse(readFileSync(join(bundleDir, "app.json"), "utf8")) as BundleApp).nodes.length;
 }
@@ -388,37 +313,11 @@ async function coldStartWorkloads(bundleDir: string, sim: RunningSimulator, work
 /** Spawn → first status report in which a subscribe node has out > 0, in ms (status reports every 50 ms). */
 async function startToFirstValue(bundleDir: string, sim: RunningSimulator, dataDir: string): Promise<number> {
   const ids = subscribeNodes(bundleDir);
-  const bundle = spawnBundle(bundleDir, sim, dataDir);
+  const bundle = spawnBundle(bundleDir, sim.endpointUrl, dataDir, STATUS_EVERY_MS);
   try {
     const first = await bundle.waitStatus("status with a subscribe node out > 0", (s) => ids.some((id) => (s.stats[id]?.out ?? 0) > 0));
     return first.at - bundle.spawnedAt;
   } finally {
     await bundle.stop();
-  }
-}
-
-// --- helpers --------------------------------------------------------------------------------
-
-/** SIGTERM (the bundle stops cleanly), then SIGKILL after 5 s; resolves when the process is gone. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await gone;
-  clearTimeout(timer);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function within<T>(promise: Promise<T>, ms: number, why: () => string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(why())), ms)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -18,7 +18,7 @@ const COMPILE_TARGET_MS = 1500;
 /** Per-block time at 5000 blocks may be at most this many times that at 50 and at 500 to count as linear. */
 const LINEAR_FACTOR = 2;
 
-interface Signer {
+export interface Signer {
   key: SigningKey;
   trusted: TrustedKey;
 }
@@ -38,14 +38,14 @@ export async function run(): Promise<Workload[]> {
   }
 }
 
-function makeSigner(work: string): Signer {
+export function makeSigner(work: string): Signer {
   const { keyFile, publicFile } = generateSigningKey(join(work, "keys", "bench"));
   return { key: readSigningKey({ file: keyFile }), trusted: trustedKeyFromPem(readFileSync(publicFile, "utf8"), publicFile) };
 }
 
 // --- validate ---------------------------------------------------------------------------------
 
-async function benchValidate(n: number, app: GeneratedApp): Promise<Workload> {
+export async function benchValidate(n: number, app: GeneratedApp): Promise<Workload> {
   const file = `bench-${n}.iapp.yaml`;
   const validate = () => expectClean(validateApp({ file, text: app.text }), file);
   const plan: RunPlan = n >= 5000 ? { warmup: 2, runs: 5 } : { warmup: 5, runs: 20 };
@@ -64,7 +64,7 @@ function expectClean(result: ValidationResult, file: string): ValidationResult {
 
 // --- compile ----------------------------------------------------------------------------------
 
-async function benchCompile(n: number, app: GeneratedApp, signer: Signer, work: string): Promise<Workload> {
+export async function benchCompile(n: number, app: GeneratedApp, signer: Signer, work: string): Promise<Workload> {
   const outDir = join(work, `bundle-${n}`);
   const compile = () => compileOnce(n, app, signer.key, outDir);
   await compile();
