@@ -1,13 +1,14 @@
 import { Camera } from "./camera/image.ts";
 import { BENCH_COUNTER_NODE, BenchCounter } from "./server/bench-counter.ts";
+import { benchVariableNode, BenchVariables, type BenchVariablesOptions } from "./server/bench-variables.ts";
 import { parseFault, type FaultSpec } from "./model/faults.ts";
 import { Line, type GroundTruth, type StationPart } from "./model/line.ts";
 import { Pacer } from "./pacer.ts";
 import { buildAddressSpace, NAMESPACE_URI, type ClientWrites, type SimAddressSpace } from "./server/address-space.ts";
 import { launchServer, type LaunchedServer, type ServerSettings } from "./server/opcua-server.ts";
 
-export { parseFault, NAMESPACE_URI, BENCH_COUNTER_NODE };
-export type { FaultSpec, GroundTruth };
+export { parseFault, NAMESPACE_URI, BENCH_COUNTER_NODE, benchVariableNode };
+export type { FaultSpec, GroundTruth, BenchVariablesOptions };
 
 export interface SimulatorOptions {
   host?: string;
@@ -33,6 +34,11 @@ export interface SimulatorOptions {
    * wall time, each change stamped with the wall-clock time it was made as source timestamp.
    */
   benchRateHz?: number;
+  /**
+   * For benchmarks: adds `count` UInt32 variables `s=Bench.V0…` that all change every `intervalMs`
+   * of wall time (one timer), each change stamped with the wall-clock time it was made.
+   */
+  benchVariables?: BenchVariablesOptions;
   /** Things an operator should hear about, such as a restart, in both languages. */
   onNotice?(notice: { en: string; zh: string }): void;
 }
@@ -47,6 +53,8 @@ export interface RunningSimulator {
   /** Starts a line created `held`; does nothing after the first call or without `held`. */
   release(): void;
   certificateThumbprint: string;
+  /** How many times the bench variables have all changed so far (0 without `benchVariables`). */
+  benchTicks(): number;
   stop(): Promise<void>;
 }
 
@@ -74,10 +82,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   };
   const settings: ServerSettings = { host: options.host ?? "127.0.0.1", port: options.port ?? 4840, pkiDir: options.pkiDir, users: options.users ?? [] };
   const benchCounter = options.benchRateHz === undefined ? undefined : new BenchCounter(options.benchRateHz);
+  const benchVariables = options.benchVariables === undefined ? undefined : new BenchVariables(options.benchVariables);
   const launch = () => launchServer(settings, (addressSpace) => {
     view = buildAddressSpace(addressSpace, line, writes, { seed, speed });
     view.publish();
     benchCounter?.attach(addressSpace);
+    benchVariables?.attach(addressSpace);
   });
 
   let server: LaunchedServer | undefined = await launch();
@@ -87,6 +97,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     options.onNotice?.({ en: `OPC UA server restarting (fault) at ${new Date(line.now()).toISOString()}`, zh: `OPC UA 服务器重启（注入故障），模型时间 ${new Date(line.now()).toISOString()}` });
     view = undefined;
     benchCounter?.detach();
+    benchVariables?.detach();
     const old = server;
     server = undefined;
     await old?.stop();
@@ -100,6 +111,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   let held = options.held === true;
   if (!held) pacer.start();
   benchCounter?.start();
+  benchVariables?.start();
 
   return {
     endpointUrl: first.endpointUrl,
@@ -107,6 +119,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     certificateThumbprint: first.certificateThumbprint,
     modelNow: () => line.now(),
     truth: () => line.truth(),
+    benchTicks: () => benchVariables?.ticks ?? 0,
     paused,
     release() {
       if (!held || stopped) return;
@@ -117,6 +130,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       stopped = true;
       pacer.stop();
       benchCounter?.stop();
+      benchVariables?.stop();
       await restarting;
       await pictures;
       view = undefined;
