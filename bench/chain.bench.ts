@@ -14,23 +14,23 @@ import deadband from "../blocks/deadband/runtime.ts";
 import map from "../blocks/map/runtime.ts";
 import unitConvert from "../blocks/unit-convert/runtime.ts";
 import windowBlock from "../blocks/window/runtime.ts";
-import { median, percentile, round, rssMb, timeRuns, type Workload } from "./measure.ts";
+import { median, percentile, round, rssMb, timeRuns, type RunPlan, type Workload } from "./measure.ts";
 
-const START = Date.UTC(2026, 0, 1);
-const CHAIN_MESSAGES = 2_000_000;
+export const START = Date.UTC(2026, 0, 1);
+export const CHAIN_MESSAGES = 2_000_000;
 const MAP_MESSAGES = 100_000;
 /** The map block is asynchronous: feed it this many at a time, within its default queue of 1000. */
 const MAP_BATCH = 500;
 /** The engine chain may take at most this many times as long as the plain functions. */
 const CHAIN_FACTOR = 5;
 
-const UNIT = { from: "°C", to: "°F", scale: 0.1, offset: 0, decimals: 2 };
-const DEADBAND = { kind: "absolute", value: 0.1 };
-const WINDOW = { sizeMs: 1000, alignToMs: 0, emitEmpty: false };
+export const UNIT = { from: "°C", to: "°F", scale: 0.1, offset: 0, decimals: 2 };
+export const DEADBAND = { kind: "absolute", value: 0.1 };
+export const WINDOW = { sizeMs: 1000, alignToMs: 0, emitEmpty: false };
 const MAP = { expression: "$ * 1.8 + 32" };
 
 /** Raw tenths of °C: rises 0.1 °C a message, except that every 8th message repeats the one before (the deadband drops it). */
-function rawValue(i: number): number {
+export function rawValue(i: number): number {
   return Math.floor(i * 0.875) % 1000;
 }
 
@@ -44,37 +44,61 @@ interface ThroughputWorkload extends Workload {
   ratio_vs_plain?: number;
 }
 
-interface ChainOutcome {
+export interface ChainOutcome {
   passed: number;
   windows: number;
   sumOfSums: number;
 }
 
 export async function run(): Promise<Workload[]> {
+  const plan = { warmup: 2, runs: 7 };
+  const engineRun = await timeEngineChain(CHAIN_MESSAGES, plan);
+  const plainRun = await timePlainChain(CHAIN_MESSAGES, plan);
+  expectSame("engine", engineRun.outcome, plainRun.outcome);
+  const mapTimes = await withDataDir((dataDir) => timeRuns(() => mapAlone(MAP_MESSAGES, dataDir), { warmup: 1, runs: 5 }));
+
+  const engine = throughput("chain: engine, 5 blocks", CHAIN_MESSAGES, 5, engineRun.times);
+  const plain = throughput("chain: 5 plain functions", CHAIN_MESSAGES, 5, plainRun.times);
+  const ratio = engine.median_ms / plain.median_ms;
+  const rate = (w: ThroughputWorkload) => `${(w.msgs_per_s / 1e6).toFixed(2)} M msg/s`;
+  engine.target = `≤ ${CHAIN_FACTOR}× plain: ×${ratio.toFixed(2)} (${rate(engine)} vs ${rate(plain)})`;
+  engine.met = ratio <= CHAIN_FACTOR;
+  engine.ratio_vs_plain = round(ratio, 2);
+  engine.reached_window = round(engineRun.outcome.passed / CHAIN_MESSAGES, 4);
+  engine.reached_sink = round(engineRun.outcome.windows / CHAIN_MESSAGES, 6);
+  engine.name += ` — ${rate(engine)}`;
+  plain.name += ` — ${rate(plain)}`;
+  const mapped = throughput("map (JSONata) alone, engine", MAP_MESSAGES, 1, mapTimes);
+  mapped.name += ` — ${(mapped.msgs_per_s / 1e3).toFixed(1)} k msg/s`;
+  return [engine, plain, mapped];
+}
+
+/** Run times (ms) of a chain and what the last run delivered. */
+export interface ChainRuns {
+  times: number[];
+  outcome: ChainOutcome;
+}
+
+/** The five-block chain through the real engine, a fresh engine each run (also used by bench/compare/chain.ts). */
+export function timeEngineChain(messages: number, plan: RunPlan): Promise<ChainRuns> {
+  return withDataDir(async (dataDir) => {
+    let outcome: ChainOutcome | undefined;
+    const times = await timeRuns(async () => (outcome = await engineChain(messages, dataDir)), plan);
+    return { times, outcome: outcome! };
+  });
+}
+
+/** The same arithmetic as five plain functions (also used by bench/compare/chain.ts). */
+export async function timePlainChain(messages: number, plan: RunPlan): Promise<ChainRuns> {
+  let outcome: ChainOutcome | undefined;
+  const times = await timeRuns(() => (outcome = plainChain(messages)), plan);
+  return { times, outcome: outcome! };
+}
+
+async function withDataDir<T>(work: (dataDir: string) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), "dengta-bench-chain-"));
   try {
-    const plan = { warmup: 2, runs: 7 };
-    let engineOutcome: ChainOutcome | undefined;
-    const engineTimes = await timeRuns(async () => (engineOutcome = await engineChain(CHAIN_MESSAGES, dataDir)), plan);
-    let plainOutcome: ChainOutcome | undefined;
-    const plainTimes = await timeRuns(() => (plainOutcome = plainChain(CHAIN_MESSAGES)), plan);
-    expectSame(engineOutcome!, plainOutcome!);
-    const mapTimes = await timeRuns(() => mapAlone(MAP_MESSAGES, dataDir), { warmup: 1, runs: 5 });
-
-    const engine = throughput("chain: engine, 5 blocks", CHAIN_MESSAGES, 5, engineTimes);
-    const plain = throughput("chain: 5 plain functions", CHAIN_MESSAGES, 5, plainTimes);
-    const ratio = engine.median_ms / plain.median_ms;
-    const rate = (w: ThroughputWorkload) => `${(w.msgs_per_s / 1e6).toFixed(2)} M msg/s`;
-    engine.target = `≤ ${CHAIN_FACTOR}× plain: ×${ratio.toFixed(2)} (${rate(engine)} vs ${rate(plain)})`;
-    engine.met = ratio <= CHAIN_FACTOR;
-    engine.ratio_vs_plain = round(ratio, 2);
-    engine.reached_window = round(engineOutcome!.passed / CHAIN_MESSAGES, 4);
-    engine.reached_sink = round(engineOutcome!.windows / CHAIN_MESSAGES, 6);
-    engine.name += ` — ${rate(engine)}`;
-    plain.name += ` — ${rate(plain)}`;
-    const mapped = throughput("map (JSONata) alone, engine", MAP_MESSAGES, 1, mapTimes);
-    mapped.name += ` — ${(mapped.msgs_per_s / 1e3).toFixed(1)} k msg/s`;
-    return [engine, plain, mapped];
+    return await work(dataDir);
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -139,7 +163,7 @@ interface WindowAgg {
 }
 
 /** The same arithmetic as the blocks, as five functions each handing a new { value, ts } to the next. */
-function plainChain(n: number): ChainOutcome {
+export function plainChain(n: number): ChainOutcome {
   const scale = UNIT.scale, offset = UNIT.offset, mul = 1 * 9, div = 1 * 5, post = -32, factor = 100;
   const band = DEADBAND.value, size = WINDOW.sizeMs, align = WINDOW.alignToMs;
   let passedAny = false, last = 0, passed = 0;
@@ -191,9 +215,10 @@ function plainChain(n: number): ChainOutcome {
   return { passed, windows, sumOfSums };
 }
 
-function expectSame(engine: ChainOutcome, plain: ChainOutcome): void {
-  if (engine.passed !== plain.passed || engine.windows !== plain.windows || Math.abs(engine.sumOfSums - plain.sumOfSums) > 1e-6 * Math.abs(plain.sumOfSums)) {
-    throw new Error(`engine and plain chains disagree: ${JSON.stringify({ engine, plain })}`);
+/** Throws unless `other` delivered what the plain chain did (sums to one part in a million: rounding differs). */
+export function expectSame(name: string, other: ChainOutcome, plain: ChainOutcome): void {
+  if (other.passed !== plain.passed || other.windows !== plain.windows || Math.abs(other.sumOfSums - plain.sumOfSums) > 1e-6 * Math.abs(plain.sumOfSums)) {
+    throw new Error(`${name} and plain chains disagree / ${name} 与普通函数链的结果不一致: ${JSON.stringify({ [name]: other, plain })}`);
   }
 }
 

@@ -11,6 +11,7 @@ echarts.use([BarChart, LineChart, GridComponent, MarkLineComponent, TitleCompone
 
 const WIDTH = 960;
 const ROW_PX = 26;
+const LABEL_CHARS = 56;
 
 /** Writes the chart of every workload with both systems' figures into `file`. */
 export function writeChart(file: string, workloads: readonly Compared[], title: string): void {
@@ -23,7 +24,7 @@ export function writeChart(file: string, workloads: readonly Compared[], title: 
       title: { text: title, left: "center", textStyle: { fontSize: 14 } },
       grid: { left: 380, right: 90, top: 48, bottom: 48 },
       xAxis: { type: "log", name: "× better than Node-RED", nameLocation: "middle", nameGap: 28, min: 0.1 },
-      yAxis: { type: "category", data: rows.map((w) => w.name), axisLabel: { fontSize: 11, width: 360, overflow: "truncate" } },
+      yAxis: { type: "category", data: rows.map((w) => label(w.name)), axisLabel: { fontSize: 11 } },
       series: [{
         type: "bar", silent: true, barMaxWidth: 16,
         data: rows.map((w) => ({ value: w.ratio_vs_node_red, itemStyle: { color: w.met ? "#2f6fb2" : "#b5483f" } })),
@@ -35,4 +36,10 @@ export function writeChart(file: string, workloads: readonly Compared[], title: 
   } finally {
     chart.dispose();
   }
+}
+
+/** The workload's name without its parenthesis, short enough for the axis (the SVG renderer does not truncate). */
+function label(name: string): string {
+  const short = name.replace(/\s*\(.*\)$/, "");
+  return short.length <= LABEL_CHARS ? short : `${short.slice(0, LABEL_CHARS - 1)}…`;
 }
