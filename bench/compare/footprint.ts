@@ -21,6 +21,7 @@ import { sleep, spawnBare, spawnBundle, stopChild, vmRssMb, type StatusRecord } 
 import { median } from "../measure.ts";
 import { compared, round, type Compared } from "./compared.ts";
 import { namespaceIndex } from "./opcua-capture.ts";
+import { opcuaSubscribeNodes } from "./node-red/opcua-subscribe-nodes.ts";
 import { startNodeRed, type NodeRedInstall } from "./node-red/node-red.ts";
 
 const SAMPLE = join(import.meta.dirname, "..", "..", "samples", "oee-line");
@@ -210,19 +211,7 @@ export function oeeLineFlow(endpointUrl: string, ns: number): object[] {
   const items = MACHINES.flatMap((m) => SIGNALS.map((s) => ({ nodeId: `ns=${ns};s=${m}.${s}`, datatype: s === "DowntimeCode" ? "String" : s === "StateCode" ? "Int32" : "UInt32" })));
   return [
     { id: "oee-tab", type: "tab", label: "oee-line", disabled: false, info: "" },
-    { id: "oee-endpoint", type: "OpcUa-Endpoint", endpoint: endpointUrl, secpol: "None", secmode: "None", none: true, login: false, usercert: false, usercertificate: "", userprivatekey: "" },
-    {
-      id: "oee-start", type: "inject", z: "oee-tab", name: "subscribe", props: [{ p: "payload" }, { p: "topic", vt: "str" }],
-      repeat: "", crontab: "", once: true, onceDelay: 0.1, topic: "multiple", payload: JSON.stringify(items), payloadType: "json",
-      x: 120, y: 80, wires: [["oee-client"]],
-    },
-    {
-      id: "oee-client", type: "OpcUa-Client", z: "oee-tab", name: "line", endpoint: "oee-endpoint", action: "subscribe",
-      deadbandtype: "a", deadbandvalue: 0, time: 50, timeUnit: "ms", certificate: "n", localfile: "", localkeyfile: "",
-      securitymode: "None", securitypolicy: "None", useTransport: false, maxChunkCount: 1, maxMessageSize: 8192,
-      receiveBufferSize: 8192, sendBufferSize: 8192, setstatusandtime: false, keepsessionalive: false, applicationName: "", applicationUri: "",
-      x: 300, y: 80, wires: [["oee-function"], [], []],
-    },
+    ...opcuaSubscribeNodes("oee", "oee-tab", endpointUrl, items, 50, "oee-function"),
     {
       id: "oee-function", type: "function", z: "oee-tab", name: "oee", outputs: 1, timeout: 0, noerr: 0, libs: [],
       initialize: "", func: OEE_FUNCTION, finalize: "", x: 480, y: 80, wires: [["oee-file"]],

@@ -25,6 +25,7 @@ import { buildBundle } from "../../core/bundle/build.ts";
 import { benchVariableNode, NAMESPACE_URI, startSimulator, type RunningSimulator } from "../../simulator/index.ts";
 import { stopAllChildren, stopChild, tracked, vmRssMb, within, type StatusRecord } from "../bundle-process.ts";
 import { compared, round, type Compared } from "./compared.ts";
+import { opcuaSubscribeNodes } from "./node-red/opcua-subscribe-nodes.ts";
 import { startNodeRed, type NodeRedInstall } from "./node-red/node-red.ts";
 
 const COUNTS = [10, 100, 1000] as const;
@@ -374,27 +375,12 @@ export async function namespaceIndex(sim: RunningSimulator, work: string): Promi
   }
 }
 
-/**
- * inject (once) → OpcUa-Client (subscribe, 10 ms) → function "sink". The inject hands the client
- * all N items in one message (topic "multiple"), the contrib node's way to subscribe to many.
- */
+/** inject (once) → OpcUa-Client (subscribe to all N, 10 ms) → function "sink". */
 function captureFlow(endpointUrl: string, ns: number, count: number): object[] {
   const items = indexes(count).map((i) => ({ nodeId: `ns=${ns};${benchVariableNode(i)}`, datatype: "UInt32" }));
   return [
     { id: "capture-tab", type: "tab", label: "OPC UA capture", disabled: false, info: "" },
-    { id: "capture-endpoint", type: "OpcUa-Endpoint", endpoint: endpointUrl, secpol: "None", secmode: "None", none: true, login: false, usercert: false, usercertificate: "", userprivatekey: "" },
-    {
-      id: "capture-start", type: "inject", z: "capture-tab", name: "subscribe all", props: [{ p: "payload" }, { p: "topic", vt: "str" }],
-      repeat: "", crontab: "", once: true, onceDelay: 0.1, topic: "multiple", payload: JSON.stringify(items), payloadType: "json",
-      x: 120, y: 80, wires: [["capture-client"]],
-    },
-    {
-      id: "capture-client", type: "OpcUa-Client", z: "capture-tab", name: "simulator", endpoint: "capture-endpoint", action: "subscribe",
-      deadbandtype: "a", deadbandvalue: 1, time: INTERVAL_MS, timeUnit: "ms", certificate: "n", localfile: "", localkeyfile: "",
-      securitymode: "None", securitypolicy: "None", useTransport: false, maxChunkCount: 1, maxMessageSize: 8192,
-      receiveBufferSize: 8192, sendBufferSize: 8192, setstatusandtime: false, keepsessionalive: false, applicationName: "", applicationUri: "",
-      x: 320, y: 80, wires: [["capture-sink"], [], []],
-    },
+    ...opcuaSubscribeNodes("capture", "capture-tab", endpointUrl, items, INTERVAL_MS, "capture-sink"),
     {
       id: "capture-sink", type: "function", z: "capture-tab", name: "sink", outputs: 0, timeout: 0, noerr: 0, libs: [],
       initialize: SINK_START, func: SINK_MESSAGE, finalize: "", x: 520, y: 80, wires: [],
