@@ -266,9 +266,10 @@ describe("dengta.vision.onnx", () => {
     const inferenceMs = verdict!.measurements.inferenceMs;
     const during = ticks.filter((t) => t > answered - inferenceMs && t < answered).length;
     console.info(`vision-onnx slow model: inference ${inferenceMs} ms, ${during} ticks of a 5 ms timer meanwhile`);
-    // With session.run() on the main thread not one tick falls inside; a free loop gets one per 5 ms.
+    // With session.run() on the main thread not one tick falls inside; a free loop gets one per 5 ms
+    // (a quarter of them asked for: on a loaded machine the timer wakes late, never not at all).
     expect(inferenceMs).toBeGreaterThan(30);
-    expect(during).toBeGreaterThanOrEqual(Math.floor(inferenceMs / 5 / 2));
+    expect(during).toBeGreaterThanOrEqual(Math.max(2, Math.floor(inferenceMs / 5 / 4)));
     await run.stop();
   });
 
