@@ -8,9 +8,9 @@ import { clientPki, waitFor } from "./test-client.ts";
 
 const COUNT = 100;
 const INTERVAL_MS = 10;
-/** Half the ideal count of a 2 s window: what a loaded 2-core machine still reaches. */
 const WINDOW_MS = 2_000;
-const LEAST_PER_VARIABLE = (WINDOW_MS / INTERVAL_MS) * 0.5;
+/** A third of the ideal count: a loaded 2-core CI machine delays timers and publishes; a slower change rate (every 40 ms or more) still fails. */
+const LEAST_PER_VARIABLE = (WINDOW_MS / INTERVAL_MS) / 3;
 
 let root: string;
 let sim: RunningSimulator;
