@@ -21,16 +21,10 @@ export interface ImageValue {
 }
 
 /** Written by JSON.stringify instead of the bytes: a sink that records the message stays small. */
-export interface ImageSummary {
+export type ImageSummary = Omit<ImageValue, "png" | "jpeg"> & {
   format: ImageFormat | "file";
   bytes: number;
-  path?: string;
-  width: number;
-  height: number;
-  serial: string;
-  ts: number;
-  camera: string;
-}
+};
 
 /**
  * Makes an image value whose JSON form is a summary without the bytes (toJSON is not enumerable,
