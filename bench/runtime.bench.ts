@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  AttributeIds, OPCUACertificateManager, OPCUAClient, TimestampsToReturn, type DataValue,
+  AttributeIds, TimestampsToReturn, type DataValue,
 } from "node-opcua";
 import { buildBundle } from "../core/bundle/build.ts";
 import type { AnyBlockDefinition, BlockStore, Message, ResolvedSignal } from "../runtime/block.ts";
@@ -24,6 +24,7 @@ import subscribe from "../blocks/opcua-subscribe/runtime.ts";
 import { BENCH_COUNTER_NODE, NAMESPACE_URI, startSimulator, type RunningSimulator } from "../simulator/index.ts";
 import { sleep, spawnBare, spawnBundle, stopAllChildren, stopChild, vmRssMb, within, type StatusRecord } from "./bundle-process.ts";
 import { median, percentile, round, type Workload } from "./measure.ts";
+import { withSimulatorSession } from "./simulator-session.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 const SAMPLE = join(root, "samples", "line-capture");
@@ -133,28 +134,18 @@ async function blockLatency(sim: RunningSimulator, work: string, samplingMs: num
 /** What the block could reach with a shorter publishing interval: a plain node-opcua client at 5 ms. */
 async function clientLatency(sim: RunningSimulator, work: string): Promise<LatencyRun> {
   const recorder = new Recorder();
-  const client = OPCUAClient.create({
-    endpointMustExist: false, connectionStrategy: { maxRetry: 0 },
-    clientCertificateManager: new OPCUACertificateManager({ rootFolder: join(work, "client-pki"), automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true }),
-  });
-  await client.connect(sim.endpointUrl);
-  try {
-    const session = await client.createSession();
-    const nodeId = `ns=${(await session.readNamespaceArray()).indexOf(NAMESPACE_URI)};${BENCH_COUNTER_NODE}`;
+  return withSimulatorSession(sim.endpointUrl, work, async (session, ns) => {
     const subscription = await session.createSubscription2({
       requestedPublishingInterval: FASTEST_MS, requestedLifetimeCount: 6000, requestedMaxKeepAliveCount: 20,
       maxNotificationsPerPublish: 0, publishingEnabled: true, priority: 10,
     });
-    const item = await subscription.monitor({ nodeId, attributeId: AttributeIds.Value },
+    const item = await subscription.monitor({ nodeId: `ns=${ns};${BENCH_COUNTER_NODE}`, attributeId: AttributeIds.Value },
       { samplingInterval: 0, queueSize: 1000, discardOldest: true }, TimestampsToReturn.Both);
     item.on("changed", (dv: DataValue) => recorder.note(dv.sourceTimestamp!.getTime(), dv.value.value as number));
     const result = await recorder.record(() => []);
     await subscription.terminate();
-    await session.close();
     return result;
-  } finally {
-    await client.disconnect();
-  }
+  });
 }
 
 /** Notes each value's latency on arrival; records after a warm-up that starts with the first value. */

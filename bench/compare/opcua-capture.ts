@@ -20,9 +20,9 @@ import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeF
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { OPCUACertificateManager, OPCUAClient } from "node-opcua";
 import { buildBundle } from "../../core/bundle/build.ts";
 import { benchVariableNode, NAMESPACE_URI, startSimulator, type RunningSimulator } from "../../simulator/index.ts";
+import { withSimulatorSession } from "../simulator-session.ts";
 import { stopAllChildren, stopChild, tracked, vmRssMb, within, type StatusRecord } from "../bundle-process.ts";
 import { compared, round, type Compared } from "./compared.ts";
 import { opcuaSubscribeNodes } from "./node-red/opcua-subscribe-nodes.ts";
@@ -358,21 +358,8 @@ function histogramBetween(start: Report, end: Report): Map<number, number> {
 }
 
 /** node-red-contrib-opcua takes `ns=<index>;s=…` node ids; the index is the simulator's, read over OPC UA. */
-export async function namespaceIndex(sim: RunningSimulator, work: string): Promise<number> {
-  const client = OPCUAClient.create({
-    endpointMustExist: false, connectionStrategy: { maxRetry: 0 },
-    clientCertificateManager: new OPCUACertificateManager({ rootFolder: join(work, "client-pki"), automaticallyAcceptUnknownCertificate: true, disableFileWatchers: true }),
-  });
-  await client.connect(sim.endpointUrl);
-  try {
-    const session = await client.createSession();
-    const index = (await session.readNamespaceArray()).indexOf(NAMESPACE_URI);
-    await session.close();
-    if (index < 0) throw new Error(`the simulator has no namespace ${NAMESPACE_URI} / 仿真器没有命名空间 ${NAMESPACE_URI}`);
-    return index;
-  } finally {
-    await client.disconnect();
-  }
+export function namespaceIndex(sim: RunningSimulator, work: string): Promise<number> {
+  return withSimulatorSession(sim.endpointUrl, work, async (_session, ns) => ns);
 }
 
 /** inject (once) → OpcUa-Client (subscribe to all N, 10 ms) → function "sink". */
