@@ -1,7 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { defineBlock, numberIn, type BlockContext, type Message, type TimerHandle } from "../../runtime/block.ts";
 import { calendarShifts, type ShiftFinder } from "../../runtime/calendar.ts";
+import { writeAtomically } from "../lib/atomic-file.ts";
 import { eventRowOf, kpiFigures, oeeReportIn, textOf, totalsOf, type I18nText, type OeeReport, type ReportData } from "./figures.ts";
 import { keepPeriods, keptPeriods, type Period } from "./kept-periods.ts";
 import { siteTime, type SiteTime } from "./site-time.ts";
@@ -309,9 +310,9 @@ function write(ctx: Context, period: Period, end: number, partial: boolean): voi
       const csv = reportCsv(data, time);
       const xlsx = await reportXlsx(data, time);
       mkdirSync(folder, { recursive: true });
-      writeAtomically(files.html, html);
-      writeAtomically(files.csv, csv);
-      writeAtomically(files.xlsx, xlsx);
+      await writeAtomically(files.html, html);
+      await writeAtomically(files.csv, csv);
+      await writeAtomically(files.xlsx, xlsx);
     } catch (error) {
       failed(ctx, files.html, error);
       return;
@@ -323,13 +324,6 @@ function write(ctx: Context, period: Period, end: number, partial: boolean): voi
       period: name, date: data.date, start: data.start, end, partial, timezone: time.timezone, files, totals,
     }, { ts: end, quality: "good" });
   });
-}
-
-/** Written beside and renamed, so a report being opened is never half a file. */
-function writeAtomically(path: string, content: string | Uint8Array): void {
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, path);
 }
 
 function failed(ctx: Context, path: string, error: unknown): void {

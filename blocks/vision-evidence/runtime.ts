@@ -1,6 +1,7 @@
-import { access, mkdir, rename, unlink, writeFile } from "node:fs/promises";
+import { access, mkdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { defineBlock, type BlockContext } from "../../runtime/block.ts";
+import { writeAtomically } from "../lib/atomic-file.ts";
 import { annotatedPng } from "../lib/vision/annotate.ts";
 import { EvidenceIndex, type EvidenceRow } from "../lib/vision/evidence-index.ts";
 import { imageInput, isImageValue, summarize } from "../lib/vision/image.ts";
@@ -147,13 +148,6 @@ async function drop(ctx: Ctx, row: EvidenceRow): Promise<void> {
 
 function report(ctx: Ctx): void {
   ctx.metrics.gauge("usedMb", Math.round((ctx.state.used / MB) * 100) / 100);
-}
-
-/** A power cut leaves either the old state or the whole file, never half a picture. */
-async function writeAtomically(path: string, bytes: Buffer): Promise<void> {
-  const temporary = `${path}.tmp`;
-  await writeFile(temporary, bytes);
-  await rename(temporary, path);
 }
 
 /** The same part judged twice in the same millisecond gets a second name, not an overwritten file. */
